@@ -1,0 +1,81 @@
+package dev.trainingplatform.contract;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.avro.message.BadHeaderException;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.message.MissingSchemaException;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Avro single-object encoding (marker C3 01, 8-byte little-endian CRC-64-AVRO fingerprint of the
+ * writer schema, then Avro binary) for one record type. Any Avro library can decode it with the
+ * published .avsc files, without a schema registry.
+ */
+public final class AvroCodec<T extends SpecificRecord> {
+
+    private final Class<T> type;
+    private final BinaryMessageEncoder<T> encoder;
+    private final BinaryMessageDecoder<T> decoder;
+
+    private AvroCodec(Class<T> type) {
+        this.type = type;
+        SpecificData model = SpecificData.getForClass(type);
+        Schema schema = model.getSchema(type);
+        this.encoder = new BinaryMessageEncoder<>(model, schema);
+        this.decoder = new BinaryMessageDecoder<>(model, schema);
+    }
+
+    public static <T extends SpecificRecord> AvroCodec<T> of(Class<T> type) {
+        return new AvroCodec<>(type);
+    }
+
+    public byte[] encode(T record) {
+        try {
+            ByteBuffer buffer = encoder.encode(record);
+            return Arrays.copyOfRange(buffer.array(), buffer.arrayOffset() + buffer.position(),
+                    buffer.arrayOffset() + buffer.limit());
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("cannot encode " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes one record, or throws {@link UndecodableRecordException} saying why in plain words. */
+    public T decode(byte[] bytes) {
+        String what = type.getSimpleName();
+        if (bytes == null || bytes.length == 0) {
+            throw new UndecodableRecordException("empty record value, expected an Avro single-object encoded " + what);
+        }
+        if (bytes.length < 10 || (bytes[0] & 0xff) != 0xC3 || bytes[1] != 0x01) {
+            throw new UndecodableRecordException("not Avro single-object encoding (no C3 01 marker), expected " + what);
+        }
+        try {
+            return decoder.decode(bytes);
+        } catch (MissingSchemaException e) {
+            throw new UndecodableRecordException("unknown writer schema fingerprint "
+                    + fingerprintHex(bytes) + ", expected " + what + " (fingerprint "
+                    + String.format("%016x", SchemaNormalization.parsingFingerprint64(schema())) + ")");
+        } catch (BadHeaderException e) {
+            throw new UndecodableRecordException("bad Avro single-object header: " + e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            throw new UndecodableRecordException("corrupt Avro body for " + what + ": " + e);
+        }
+    }
+
+    public Schema schema() {
+        return SpecificData.getForClass(type).getSchema(type);
+    }
+
+    private static String fingerprintHex(byte[] bytes) {
+        StringBuilder hex = new StringBuilder();
+        for (int i = 9; i >= 2; i--) {
+            hex.append(String.format("%02x", bytes[i]));
+        }
+        return hex.toString();
+    }
+}

@@ -1,0 +1,39 @@
+package dev.trainingplatform.contract;
+
+import java.util.List;
+import java.util.Map;
+
+/** The topics of the public contract, with the partitions and configs they are created with. */
+public final class Topics {
+
+    public static final String JOBS = "training.jobs";
+    public static final String JOBS_DLQ = "training.jobs.dlq";
+    public static final String STATUS = "training.status";
+    public static final String METRICS = "training.metrics";
+    public static final String CHECKPOINTS = "training.checkpoints";
+    public static final String EVALUATIONS = "evaluation.results";
+    public static final String CHECKPOINTS_DLQ = "training.checkpoints.dlq";
+
+    /** Largest record the checkpoints topic takes: inline parameters of the preset models fit well below. */
+    public static final int CHECKPOINT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+    public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
+
+    /** Partitions bound how many trainers and evaluators can work in parallel. */
+    public static List<TopicSpec> all(int partitions) {
+        return List.of(
+                new TopicSpec(JOBS, partitions, Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
+                new TopicSpec(JOBS_DLQ, 1, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
+                // Compacted: the latest status of every job stays readable forever.
+                new TopicSpec(STATUS, partitions, Map.of("cleanup.policy", "compact")),
+                new TopicSpec(METRICS, partitions, Map.of()),
+                new TopicSpec(CHECKPOINTS, partitions, Map.of(
+                        "max.message.bytes", String.valueOf(CHECKPOINT_MAX_MESSAGE_BYTES),
+                        "retention.ms", String.valueOf(3L * 24 * 3600 * 1000))),
+                new TopicSpec(CHECKPOINTS_DLQ, 1, Map.of(
+                        "max.message.bytes", String.valueOf(CHECKPOINT_MAX_MESSAGE_BYTES))),
+                new TopicSpec(EVALUATIONS, partitions, Map.of()));
+    }
+
+    private Topics() {}
+}

@@ -1,0 +1,91 @@
+package dev.trainingplatform.testkafka;
+
+import dev.trainingplatform.contract.Topics;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined controller and broker) running in this JVM and
+ * listening on a loopback socket. One broker is shared by all tests of a JVM: starting one takes
+ * seconds, and tests isolate themselves by job id.
+ */
+public final class KafkaBroker implements AutoCloseable {
+
+    private static KafkaBroker shared;
+
+    private final KafkaClusterTestKit cluster;
+
+    private KafkaBroker(KafkaClusterTestKit cluster) {
+        this.cluster = cluster;
+    }
+
+    /** The JVM-wide broker, started (and given the contract's topics) on first use. */
+    public static synchronized KafkaBroker shared() {
+        if (shared == null) {
+            shared = start();
+            shared.createContractTopics(2);
+            KafkaBroker broker = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(broker::close, "kafka-broker-shutdown"));
+        }
+        return shared;
+    }
+
+    public static KafkaBroker start() {
+        try {
+            KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                            .setCombined(true)
+                            .setNumBrokerNodes(1)
+                            .setNumControllerNodes(1)
+                            .build())
+                    .setConfigProp("offsets.topic.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.replication.factor", "1")
+                    .setConfigProp("transaction.state.log.min.isr", "1")
+                    .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    .setConfigProp("message.max.bytes", String.valueOf(Topics.CHECKPOINT_MAX_MESSAGE_BYTES))
+                    .setConfigProp("auto.create.topics.enable", "false")
+                    .build();
+            cluster.format();
+            cluster.startup();
+            cluster.waitForReadyBrokers();
+            return new KafkaBroker(cluster);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not start the Kafka broker", e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return cluster.bootstrapServers();
+    }
+
+    public Admin admin() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return Admin.create(props);
+    }
+
+    public void createContractTopics(int partitions) {
+        List<NewTopic> topics = Topics.all(partitions).stream()
+                .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs()))
+                .toList();
+        try (Admin admin = admin()) {
+            admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("could not create the contract topics", e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            cluster.close();
+        } catch (Exception e) {
+            // Shutting down at JVM exit: nothing useful to do with the failure.
+        }
+    }
+}
