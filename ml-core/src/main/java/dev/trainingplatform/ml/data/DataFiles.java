@@ -1,0 +1,179 @@
+package dev.trainingplatform.ml.data;
+
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.ml.JobRejectedException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.zip.GZIPInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds a data set's files: in a local directory under one of the allowed roots, or downloaded from
+ * an http(s) base URL into the cache, where a file is used only once its SHA-256 matches.
+ */
+public final class DataFiles {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DataFiles.class);
+
+    private final DataSources sources;
+    private final HttpClient http = HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(20))
+            .followRedirects(HttpClient.Redirect.NORMAL)
+            .build();
+
+    public DataFiles(DataSources sources) {
+        this.sources = sources;
+    }
+
+    /**
+     * An expected digest. {@code ofContent}: the digest is of the gunzipped content, so that the same
+     * data re-compressed (as Debian's package is) still matches.
+     */
+    public record Checksum(String sha256, boolean ofContent) {}
+
+    /** The location a job asks for, or the configured default for the data set. */
+    public String locationFor(String dataset, String requested) {
+        if (requested != null && !requested.isBlank()) {
+            return requested.trim();
+        }
+        String configured = sources.defaultLocations().get(dataset);
+        if (configured == null || configured.isBlank()) {
+            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "no location given for data set '" + dataset
+                    + "' and none is configured on the service");
+        }
+        return configured;
+    }
+
+    /**
+     * One file of a data set: {@code location/name}, trying each candidate name in turn (for example
+     * with and without .gz).
+     */
+    public Path file(String location, Checksum checksum, String... candidates) {
+        URI uri = parse(location);
+        String scheme = uri.getScheme() == null ? "file" : uri.getScheme().toLowerCase(Locale.ROOT);
+        switch (scheme) {
+            case "file":
+                return localFile(uri.getScheme() == null ? Path.of(location) : Path.of(uri), candidates);
+            case "http":
+            case "https":
+                return download(uri, candidates[0], checksum);
+            default:
+                throw new JobRejectedException(ErrorCode.INVALID_JOB, "data location '" + location
+                        + "' has scheme '" + scheme + "'; allowed: a local path, file:, http:, https:");
+        }
+    }
+
+    private Path localFile(Path dir, String... candidates) {
+        Path root = allowedRootOf(dir);
+        for (String name : candidates) {
+            Path f = dir.resolve(name).toAbsolutePath().normalize();
+            if (Files.isRegularFile(f)) {
+                try {
+                    // Symbolic links must not lead out of the allowed root either.
+                    if (!f.toRealPath().startsWith(root.toRealPath())) {
+                        throw outside(f);
+                    }
+                } catch (IOException e) {
+                    throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "cannot read " + f + ": " + e.getMessage());
+                }
+                return f;
+            }
+        }
+        throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "none of " + String.join(", ", candidates)
+                + " found in " + dir);
+    }
+
+    private Path allowedRootOf(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        for (Path root : sources.allowedRoots()) {
+            if (abs.startsWith(root)) {
+                return root;
+            }
+        }
+        throw outside(abs);
+    }
+
+    private JobRejectedException outside(Path p) {
+        return new JobRejectedException(ErrorCode.INVALID_JOB, "data location " + p
+                + " is outside the directories this service may read (" + sources.allowedRoots() + ")");
+    }
+
+    private Path download(URI base, String name, Checksum checksum) {
+        if (!sources.downloadsEnabled()) {
+            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "downloads are disabled on this service; cannot fetch " + base);
+        }
+        String b = base.toString();
+        URI url = URI.create(b.endsWith("/") ? b + name : b + "/" + name);
+        Path dir = sources.cacheDirectory().resolve(Sha256.of(b.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16));
+        Path target = dir.resolve(name);
+        if (Files.isRegularFile(target) && matches(target, checksum)) {
+            return target;
+        }
+        try {
+            Files.createDirectories(dir);
+            Path part = Files.createTempFile(dir, name, ".part");
+            try {
+                LOG.info("Downloading {}", url);
+                HttpResponse<Path> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(10)).GET().build(),
+                        HttpResponse.BodyHandlers.ofFile(part));
+                if (response.statusCode() != 200) {
+                    throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "download of " + url + " failed: HTTP " + response.statusCode());
+                }
+                if (!matches(part, checksum)) {
+                    throw new JobRejectedException(ErrorCode.DATA_CORRUPT, "download of " + url
+                            + " does not match its SHA-256 " + checksum.sha256());
+                }
+                Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return target;
+            } finally {
+                Files.deleteIfExists(part);
+            }
+        } catch (IOException e) {
+            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "download of " + url + " failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "download of " + url + " interrupted");
+        }
+    }
+
+    static boolean matches(Path file, Checksum checksum) {
+        if (checksum == null) {
+            return true;
+        }
+        try (InputStream raw = Files.newInputStream(file);
+             InputStream in = checksum.ofContent() ? maybeGunzip(raw) : raw) {
+            return Sha256.of(in).equalsIgnoreCase(checksum.sha256());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static InputStream maybeGunzip(InputStream raw) throws IOException {
+        java.io.BufferedInputStream in = new java.io.BufferedInputStream(raw);
+        in.mark(2);
+        int a = in.read();
+        int b = in.read();
+        in.reset();
+        return a == 0x1f && b == 0x8b ? new GZIPInputStream(in) : in;
+    }
+
+    private static URI parse(String location) {
+        try {
+            return new URI(location);
+        } catch (URISyntaxException e) {
+            // A plain local path with characters URIs do not allow.
+            return Path.of(location).toUri();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package dev.trainingplatform.ml.data;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * One split of a data set held in two flat arrays: no per-sample objects, batches are gathered from
+ * the whole-split NDArray by index.
+ *
+ * @param features    all samples, row-major, each of {@code sampleShape}
+ * @param labels      class index (as a float) or regression target, one per sample
+ */
+public record Split(float[] features, Shape sampleShape, float[] labels) {
+
+    public Split {
+        long perSample = sampleShape.size();
+        if (features.length != perSample * labels.length) {
+            throw new IllegalArgumentException("features hold " + features.length + " values, expected "
+                    + labels.length + " samples of " + sampleShape);
+        }
+    }
+
+    public int size() {
+        return labels.length;
+    }
+
+    public NDArray featuresArray(NDManager manager) {
+        return manager.create(features, new Shape(size()).addAll(sampleShape));
+    }
+
+    public NDArray labelsArray(NDManager manager) {
+        return manager.create(labels, new Shape(size()));
+    }
+
+    /** The first {@code n} samples (all when n is null or larger). */
+    public Split head(Integer n) {
+        if (n == null || n >= size()) {
+            return this;
+        }
+        int perSample = (int) sampleShape.size();
+        float[] f = java.util.Arrays.copyOf(features, n * perSample);
+        float[] l = java.util.Arrays.copyOf(labels, n);
+        return new Split(f, sampleShape, l);
+    }
+}

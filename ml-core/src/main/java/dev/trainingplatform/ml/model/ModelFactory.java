@@ -1,0 +1,236 @@
+package dev.trainingplatform.ml.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.LambdaBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv1d;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.util.Pair;
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.Layer;
+import dev.trainingplatform.ml.DjlRuntime;
+import dev.trainingplatform.ml.JobRejectedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Builds a DJL {@link SequentialBlock} from the contract's layer list. Input tensors are
+ * channels-first: (features), (channels, length) or (channels, height, width), batch axis first.
+ * Every layer is checked against the shape it receives, so a wrong model is rejected with the
+ * offending layer named before any training starts.
+ */
+public final class ModelFactory {
+
+    public static final Set<String> LAYER_TYPES = new TreeSet<>(List.of(
+            "dense", "relu", "tanh", "sigmoid", "gelu", "flatten", "rescale", "normalize", "dropout",
+            "conv1d", "conv2d", "layerNorm", "pool", "globalPool"));
+
+    private ModelFactory() {}
+
+    /** A model checked against its input shape: the block (not yet initialized) and what it produces. */
+    public record BuiltModel(SequentialBlock block, Shape inputShape, Shape outputShape, long parameterCount) {}
+
+    /**
+     * @param inputShape shape of one sample, without the batch axis
+     */
+    public static BuiltModel build(List<Layer> layers, Shape inputShape) {
+        if (layers == null || layers.isEmpty()) {
+            throw new JobRejectedException(ErrorCode.INVALID_MODEL, "the model has no layers");
+        }
+        DjlRuntime.engine();
+        List<Shape> inputs = new ArrayList<>();
+        Shape shape = inputShape;
+        long parameters = 0;
+        try (NDManager scratch = NDManager.newBaseManager()) {
+            for (int i = 0; i < layers.size(); i++) {
+                LayerArgs args = new LayerArgs(i, layers.get(i));
+                Block block = layer(args, shape);
+                args.rejectUnknown();
+                Shape batched = new Shape(1).addAll(shape);
+                Shape out;
+                try {
+                    block.initialize(scratch, DataType.FLOAT32, batched);
+                    out = block.getOutputShapes(new Shape[] {batched})[0];
+                } catch (RuntimeException e) {
+                    throw args.invalid("cannot take input of shape " + shape + ": " + e.getMessage());
+                }
+                for (long d : out.getShape()) {
+                    if (d <= 0) {
+                        throw args.invalid("input of shape " + shape + " gives an empty output " + out.slice(1));
+                    }
+                }
+                for (Pair<String, Parameter> p : block.getParameters()) {
+                    parameters += p.getValue().getArray().size();
+                }
+                inputs.add(shape);
+                shape = out.slice(1);
+            }
+        }
+        // The checked blocks hold parameters in the scratch manager; the model gets fresh ones.
+        SequentialBlock model = new SequentialBlock();
+        for (int i = 0; i < layers.size(); i++) {
+            model.add(layer(new LayerArgs(i, layers.get(i)), inputs.get(i)));
+        }
+        return new BuiltModel(model, inputShape, shape, parameters);
+    }
+
+    private static Block layer(LayerArgs a, Shape in) {
+        String type = a.type();
+        switch (type) {
+            case "dense": {
+                if (in.dimension() != 1) {
+                    throw a.invalid("expects flat features but gets shape " + in + "; add a flatten layer before it");
+                }
+                long units = a.positiveInt("units");
+                boolean bias = a.flag("bias", true);
+                String init = a.choice("init", "glorotUniform", "glorotUniform", "heNormal");
+                Linear linear = Linear.builder().setUnits(units).optBias(bias).build();
+                if (init.equals("heNormal")) {
+                    linear.setInitializer(new XavierInitializer(
+                            XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2f),
+                            Parameter.Type.WEIGHT);
+                }
+                if (bias) {
+                    linear.setInitializer(new ConstantInitializer((float) a.number("biasInit", 0.0)), Parameter.Type.BIAS);
+                }
+                return linear;
+            }
+            case "relu":
+                return Activation.reluBlock();
+            case "tanh":
+                return Activation.tanhBlock();
+            case "sigmoid":
+                return Activation.sigmoidBlock();
+            case "gelu":
+                return Activation.geluBlock();
+            case "flatten":
+                return Blocks.batchFlattenBlock();
+            case "rescale": {
+                float scale = (float) a.number("scale");
+                float offset = (float) a.number("offset", 0.0);
+                return new LambdaBlock(x -> new NDList(x.singletonOrThrow().mul(scale).add(offset)), "rescale");
+            }
+            case "normalize": {
+                double[] mean = a.numbers("mean");
+                double[] std = a.numbers("std");
+                if (mean.length != std.length) {
+                    throw a.invalid("'mean' and 'std' must have the same length");
+                }
+                if (in.dimension() < 2 || in.get(0) != mean.length) {
+                    throw a.invalid("normalizes " + mean.length + " channels but gets shape " + in);
+                }
+                for (double d : std) {
+                    if (d <= 0) {
+                        throw a.invalid("'std' must be positive");
+                    }
+                }
+                float[] m = toFloats(mean);
+                float[] sd = toFloats(std);
+                long[] perChannel = new long[in.dimension()];
+                java.util.Arrays.fill(perChannel, 1);
+                perChannel[0] = mean.length;
+                Shape channelShape = new Shape(perChannel);
+                return new LambdaBlock(x -> {
+                    NDArray data = x.singletonOrThrow();
+                    NDManager mgr = data.getManager();
+                    return new NDList(data.sub(mgr.create(m, channelShape)).div(mgr.create(sd, channelShape)));
+                }, "normalize");
+            }
+            case "dropout":
+                return Dropout.builder().optRate((float) a.fraction("rate", 0.5)).build();
+            case "conv1d":
+            case "conv2d": {
+                int dims = type.equals("conv1d") ? 1 : 2;
+                if (in.dimension() != dims + 1) {
+                    throw a.invalid("expects (channels" + (dims == 1 ? ", length)" : ", height, width)")
+                            + " but gets shape " + in);
+                }
+                long filters = a.positiveInt("filters");
+                long kernel = a.positiveInt("kernelSize");
+                long stride = a.positiveInt("stride", 1);
+                String padding = a.choice("padding", "valid", "valid", "same");
+                long pad = 0;
+                if (padding.equals("same")) {
+                    if (kernel % 2 == 0 || stride != 1) {
+                        throw a.invalid("'same' padding needs an odd kernelSize and stride 1");
+                    }
+                    pad = kernel / 2;
+                }
+                Shape k = repeat(kernel, dims);
+                Shape st = repeat(stride, dims);
+                Shape p = repeat(pad, dims);
+                return dims == 1
+                        ? Conv1d.builder().setFilters((int) filters).setKernelShape(k).optStride(st).optPadding(p).build()
+                        : Conv2d.builder().setFilters((int) filters).setKernelShape(k).optStride(st).optPadding(p).build();
+            }
+            case "layerNorm": {
+                float eps = (float) a.number("epsilon", 1e-5);
+                if (eps <= 0) {
+                    throw a.invalid("'epsilon' must be positive");
+                }
+                // Over the channels (features) of each position, as Keras' LayerNormalization(axis=-1)
+                // does on channels-last data.
+                return LayerNorm.builder().axis(1).optEpsilon(eps).build();
+            }
+            case "pool": {
+                String mode = a.choice("mode", "max", "max", "avg");
+                long size = a.positiveInt("size");
+                long stride = a.positiveInt("stride", size);
+                int dims = in.dimension() - 1;
+                if (dims != 1 && dims != 2) {
+                    throw a.invalid("pools (channels, length) or (channels, height, width) but gets shape " + in);
+                }
+                Shape k = repeat(size, dims);
+                Shape st = repeat(stride, dims);
+                if (mode.equals("max")) {
+                    return dims == 1 ? Pool.maxPool1dBlock(k, st) : Pool.maxPool2dBlock(k, st);
+                }
+                return dims == 1 ? Pool.avgPool1dBlock(k, st) : Pool.avgPool2dBlock(k, st);
+            }
+            case "globalPool": {
+                String mode = a.choice("mode", "avg", "max", "avg");
+                int dims = in.dimension() - 1;
+                if (dims != 1 && dims != 2) {
+                    throw a.invalid("pools (channels, length) or (channels, height, width) but gets shape " + in);
+                }
+                if (mode.equals("max")) {
+                    return dims == 1 ? Pool.globalMaxPool1dBlock() : Pool.globalMaxPool2dBlock();
+                }
+                return dims == 1 ? Pool.globalAvgPool1dBlock() : Pool.globalAvgPool2dBlock();
+            }
+            default:
+                throw new JobRejectedException(ErrorCode.UNKNOWN_LAYER, a.where() + ": unknown layer type '"
+                        + type + "'; known types: " + String.join(", ", LAYER_TYPES));
+        }
+    }
+
+    private static Shape repeat(long value, int times) {
+        long[] dims = new long[times];
+        java.util.Arrays.fill(dims, value);
+        return new Shape(dims);
+    }
+
+    private static float[] toFloats(double[] values) {
+        float[] out = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (float) values[i];
+        }
+        return out;
+    }
+}

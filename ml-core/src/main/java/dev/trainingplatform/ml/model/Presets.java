@@ -1,0 +1,77 @@
+package dev.trainingplatform.ml.model;
+
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.Layer;
+import dev.trainingplatform.contract.ModelSpec;
+import dev.trainingplatform.ml.JobRejectedException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Built-in models, written in the same layer vocabulary users can send themselves. A job names one
+ * with {@code model.preset}; checkpoints carry the expanded layer list.
+ */
+public final class Presets {
+
+    private static final Map<String, List<Layer>> PRESETS = new LinkedHashMap<>();
+
+    static {
+        // Workload 3: rescale to [0,1], flatten, Dense 784->128, ReLU, Dense 128->10 (logits).
+        PRESETS.put("fashion-mnist-mlp", List.of(
+                layer("rescale", "scale", 1.0 / 255),
+                layer("flatten"),
+                layer("dense", "units", 128L),
+                layer("relu"),
+                layer("dense", "units", 10L)));
+    }
+
+    private Presets() {}
+
+    public static List<String> names() {
+        return List.copyOf(PRESETS.keySet());
+    }
+
+    /** The layer list of a model spec: the preset's, or the spec's own. */
+    public static ModelSpec resolve(ModelSpec spec) {
+        if (spec == null) {
+            throw new JobRejectedException(ErrorCode.INVALID_JOB, "the job has no model");
+        }
+        boolean hasLayers = spec.getLayers() != null && !spec.getLayers().isEmpty();
+        if (spec.getPreset() != null && hasLayers) {
+            throw new JobRejectedException(ErrorCode.INVALID_MODEL,
+                    "the model names preset '" + spec.getPreset() + "' and also lists layers; give one of the two");
+        }
+        if (spec.getPreset() == null) {
+            if (!hasLayers) {
+                throw new JobRejectedException(ErrorCode.INVALID_MODEL,
+                        "the model has neither a preset nor layers; presets: " + String.join(", ", names()));
+            }
+            return spec;
+        }
+        List<Layer> layers = PRESETS.get(spec.getPreset());
+        if (layers == null) {
+            throw new JobRejectedException(ErrorCode.UNKNOWN_PRESET, "unknown model preset '" + spec.getPreset()
+                    + "'; presets: " + String.join(", ", names()));
+        }
+        return ModelSpec.newBuilder().setPreset(spec.getPreset()).setLayers(copy(layers)).build();
+    }
+
+    private static List<Layer> copy(List<Layer> layers) {
+        List<Layer> out = new ArrayList<>();
+        for (Layer l : layers) {
+            out.add(Layer.newBuilder(l).setArgs(new LinkedHashMap<>(l.getArgs())).build());
+        }
+        return out;
+    }
+
+    /** A layer from alternating argument names and values, e.g. layer("dense", "units", 128L). */
+    public static Layer layer(String type, Object... nameValues) {
+        Map<String, Object> args = new LinkedHashMap<>();
+        for (int i = 0; i < nameValues.length; i += 2) {
+            args.put((String) nameValues[i], nameValues[i + 1]);
+        }
+        return Layer.newBuilder().setType(type).setArgs(args).build();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.trainingplatform.ml.train;
+
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.LossType;
+import dev.trainingplatform.contract.ModelSpec;
+import dev.trainingplatform.contract.TrainingJob;
+import dev.trainingplatform.ml.JobRejectedException;
+import dev.trainingplatform.ml.data.LoadedDataset;
+import dev.trainingplatform.ml.model.ModelFactory;
+import dev.trainingplatform.ml.model.Presets;
+
+/**
+ * A job checked against its data: the model expanded from its preset, built and shape-checked
+ * against the data's samples, and its output checked against the loss.
+ */
+public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data, ModelFactory.BuiltModel built) {
+
+    public static TrainingPlan of(TrainingJob job, LoadedDataset data, JobLimits limits) {
+        ModelSpec model = Presets.resolve(job.getModel());
+        ModelFactory.BuiltModel built = ModelFactory.build(model.getLayers(), data.train().sampleShape());
+        checkOutput(job.getLoss(), built, data);
+        if (built.parameterCount() > limits.maxParameters()) {
+            throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "the model has " + built.parameterCount()
+                    + " parameters, more than this service's limit of " + limits.maxParameters());
+        }
+        return new TrainingPlan(job, model, data, built);
+    }
+
+    /** Checks a (checkpointed) model against the data it is evaluated on. */
+    public static void checkOutput(LossType loss, ModelFactory.BuiltModel built, LoadedDataset data) {
+        long[] out = built.outputShape().getShape();
+        if (loss == LossType.SOFTMAX_CROSS_ENTROPY) {
+            if (!data.isClassification()) {
+                throw new JobRejectedException(ErrorCode.INVALID_MODEL, "softmax cross-entropy needs a classification "
+                        + "data set; '" + data.name() + "' is a regression data set (use MSE)");
+            }
+            if (out.length != 1 || out[0] != data.classNames().size()) {
+                throw new JobRejectedException(ErrorCode.INVALID_MODEL, "the model outputs shape " + built.outputShape()
+                        + " but '" + data.name() + "' has " + data.classNames().size() + " classes: the last layer must be "
+                        + "dense with units=" + data.classNames().size());
+            }
+        } else if (out.length != 1 || out[0] != 1) {
+            throw new JobRejectedException(ErrorCode.INVALID_MODEL, "a regression model must output one value per sample, "
+                    + "this one outputs shape " + built.outputShape());
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.trainingplatform.ml.model;
+
+import static dev.trainingplatform.ml.model.Presets.layer;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.types.Shape;
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.Layer;
+import dev.trainingplatform.contract.ModelSpec;
+import dev.trainingplatform.ml.JobRejectedException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ModelFactoryTest {
+
+    @Test
+    void fashionMnistPresetHasTheTutorialsParameterCountAndTenLogits() {
+        ModelSpec spec = Presets.resolve(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build());
+        ModelFactory.BuiltModel model = ModelFactory.build(spec.getLayers(), new Shape(28, 28));
+        // 784*128 + 128 + 128*10 + 10, as Keras' model.summary() of the tutorial reports.
+        assertThat(model.parameterCount()).isEqualTo(101_770);
+        assertThat(model.outputShape()).isEqualTo(new Shape(10));
+    }
+
+    @Test
+    void convolutionalLayersTrackShapes() {
+        List<Layer> layers = List.of(
+                layer("conv2d", "filters", 8L, "kernelSize", 3L),
+                layer("relu"),
+                layer("pool", "mode", "avg", "size", 2L),
+                layer("flatten"),
+                layer("dense", "units", 4L));
+        ModelFactory.BuiltModel model = ModelFactory.build(layers, new Shape(3, 10, 10));
+        // conv 3x3 valid: 8x8x8 -> pool: 8x4x4 = 128 -> dense 4
+        assertThat(model.parameterCount()).isEqualTo(8 * 3 * 9 + 8 + 128 * 4 + 4);
+        assertThat(model.outputShape()).isEqualTo(new Shape(4));
+    }
+
+    @Test
+    void samePaddingKeepsTheLengthOfASequence() {
+        ModelFactory.BuiltModel model = ModelFactory.build(List.of(
+                layer("conv1d", "filters", 4L, "kernelSize", 3L, "padding", "same"),
+                layer("layerNorm", "epsilon", 1e-3),
+                layer("globalPool", "mode", "avg")), new Shape(1, 50));
+        assertThat(model.outputShape()).isEqualTo(new Shape(4));
+    }
+
+    @Test
+    void unknownLayerTypeIsNamedWithItsPosition() {
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("flatten"), layer("densse", "units", 3L)), new Shape(4)))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_LAYER))
+                .hasMessageContaining("layer 1 (densse)").hasMessageContaining("dense");
+    }
+
+    @Test
+    void misspeltArgumentIsRejected() {
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("dense", "units", 3L, "unitz", 4L)), new Shape(4)))
+                .hasMessageContaining("unknown argument 'unitz'");
+    }
+
+    @Test
+    void denseOnImagesAsksForFlatten() {
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("dense", "units", 3L)), new Shape(28, 28)))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_MODEL))
+                .hasMessageContaining("add a flatten layer");
+    }
+
+    @Test
+    void kernelLargerThanInputIsRejected() {
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("conv2d", "filters", 2L, "kernelSize", 5L)), new Shape(1, 3, 3)))
+                .hasMessageContaining("layer 0 (conv2d)");
+    }
+
+    @Test
+    void nonPositiveAndMistypedArgumentsAreRejected() {
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("flatten"), layer("dense", "units", 0L)), new Shape(4)))
+                .hasMessageContaining("'units' must be a positive integer");
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("flatten"), layer("dense", "units", "many")), new Shape(4)))
+                .hasMessageContaining("'units' must be an integer");
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("dropout", "rate", 1.5)), new Shape(4)))
+                .hasMessageContaining("'rate' must be in [0, 1)");
+    }
+
+    @Test
+    void presetAndLayersTogetherOrNeitherAreRejected() {
+        assertThatThrownBy(() -> Presets.resolve(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp")
+                .setLayers(List.of(layer("flatten"))).build())).hasMessageContaining("give one of the two");
+        assertThatThrownBy(() -> Presets.resolve(ModelSpec.newBuilder().build())).hasMessageContaining("neither");
+        assertThatThrownBy(() -> Presets.resolve(ModelSpec.newBuilder().setPreset("resnet-9000").build()))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_PRESET));
+    }
+}

@@ -1,0 +1,172 @@
+package dev.trainingplatform.ml.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.Model;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.trainingplatform.contract.DatasetSpec;
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.ModelSpec;
+import dev.trainingplatform.contract.OptimizerSpec;
+import dev.trainingplatform.contract.OptimizerType;
+import dev.trainingplatform.contract.TrainingJob;
+import dev.trainingplatform.ml.JobRejectedException;
+import dev.trainingplatform.ml.data.DataSources;
+import dev.trainingplatform.ml.data.DatasetCatalog;
+import dev.trainingplatform.ml.data.LoadedDataset;
+import dev.trainingplatform.ml.eval.TestSetEvaluation;
+import dev.trainingplatform.ml.model.ModelFactory;
+import dev.trainingplatform.ml.testdata.FashionMnistFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainingTest {
+
+    @TempDir
+    Path dir;
+
+    static TrainingJob.Builder job(String location) {
+        return TrainingJob.newBuilder()
+                .setJobId("t-1")
+                .setModel(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build())
+                .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").setLocation(location).build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
+                .setBatchSize(32)
+                .setEpochs(4)
+                .setTestEveryEpoch(true);
+    }
+
+    private LoadedDataset data() throws Exception {
+        Path files = FashionMnistFiles.write(dir.resolve("fm"), 400, 100, true);
+        return new DatasetCatalog(new DataSources(Map.of(), List.of(dir), dir.resolve("cache"), false))
+                .load(DatasetSpec.newBuilder().setName("fashion-mnist").setLocation(files.toString()).build());
+    }
+
+    @Test
+    void lossFallsAccuracyRisesAndNoNDArrayOutlivesItsEpoch() throws Exception {
+        TrainingJob job = job(null).build();
+        TrainingPlan plan = TrainingPlan.of(job, data(), JobLimits.defaults());
+        List<Training.EpochResult> epochs = new ArrayList<>();
+        Training.Outcome outcome = Training.run(plan, (result, params) -> epochs.add(result));
+
+        assertThat(outcome).isEqualTo(Training.Outcome.COMPLETED);
+        assertThat(epochs).extracting(Training.EpochResult::epoch).containsExactly(1, 2, 3, 4);
+        assertThat(epochs.get(3).trainLoss()).isLessThan(epochs.get(0).trainLoss());
+        assertThat(epochs.get(3).trainAccuracy()).isGreaterThan(0.9);
+        assertThat(epochs.get(3).testAccuracy()).isGreaterThan(0.9);
+        assertThat(epochs.get(3).trainSamples()).isEqualTo(400);
+        assertThat(epochs.get(0).liveArrays()).isPositive();
+        assertThat(epochs).extracting(Training.EpochResult::liveArrays).containsOnly(epochs.get(0).liveArrays());
+    }
+
+    @Test
+    void sameSeedGivesTheSameParametersAndTheEvaluatorSeesWhatTheTrainerSaw() throws Exception {
+        LoadedDataset data = data();
+        TrainingJob job = job(null).setEpochs(2).build();
+        byte[][] params = new byte[2][];
+        double[] lastTestLoss = new double[1];
+        for (int run = 0; run < 2; run++) {
+            int r = run;
+            Training.run(TrainingPlan.of(job, data, JobLimits.defaults()), (result, p) -> {
+                if (result.epoch() == 2) {
+                    params[r] = p.get();
+                    lastTestLoss[0] = result.testLoss();
+                }
+            });
+        }
+        assertThat(params[0]).isEqualTo(params[1]);
+
+        // Rebuild from the layer list and load the bytes, as the evaluator does.
+        ModelSpec spec = TrainingPlan.of(job, data, JobLimits.defaults()).model();
+        ModelFactory.BuiltModel rebuilt = ModelFactory.build(spec.getLayers(), data.test().sampleShape());
+        try (Model model = Model.newInstance("eval")) {
+            model.setBlock(rebuilt.block());
+            NDManager manager = model.getNDManager();
+            rebuilt.block().initialize(manager, DataType.FLOAT32, new Shape(1, 28, 28));
+            ModelParameters.load(rebuilt.block(), params[0], manager);
+            TestSetEvaluation.Outcome outcome = TestSetEvaluation.run(rebuilt.block(),
+                    TrainingComponents.loss(job.getLoss()), data.test(), 64, 10, manager);
+            assertThat(outcome.meanLoss()).isCloseTo(lastTestLoss[0], org.assertj.core.data.Offset.offset(1e-4));
+            long total = 0;
+            for (long[] row : outcome.confusion()) {
+                for (long v : row) {
+                    total += v;
+                }
+            }
+            assertThat(total).isEqualTo(data.test().size());
+        }
+    }
+
+    @Test
+    void stopRequestEndsTrainingWithinABatch() throws Exception {
+        int[] batchesSeen = {0};
+        Training.Outcome outcome = Training.run(TrainingPlan.of(job(null).build(), data(), JobLimits.defaults()),
+                new Training.Observer() {
+                    @Override
+                    public void epochFinished(Training.EpochResult result, java.util.function.Supplier<byte[]> p) {
+                        throw new AssertionError("no epoch should finish");
+                    }
+
+                    @Override
+                    public boolean stopRequested() {
+                        return ++batchesSeen[0] >= 2;
+                    }
+                });
+        assertThat(outcome).isEqualTo(Training.Outcome.STOPPED);
+        assertThat(batchesSeen[0]).isEqualTo(2);
+    }
+
+    @Test
+    void nonFiniteLossEndsTheJobAsDiverged() throws Exception {
+        // Inputs scaled to near the float range: the first forward pass overflows to inf and NaN.
+        TrainingJob job = job(null).setModel(ModelSpec.newBuilder().setLayers(List.of(
+                        dev.trainingplatform.ml.model.Presets.layer("rescale", "scale", 1e36),
+                        dev.trainingplatform.ml.model.Presets.layer("flatten"),
+                        dev.trainingplatform.ml.model.Presets.layer("dense", "units", 64L),
+                        dev.trainingplatform.ml.model.Presets.layer("relu"),
+                        dev.trainingplatform.ml.model.Presets.layer("dense", "units", 10L))).build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.SGD).setLearningRate(10).build())
+                .setEpochs(3).build();
+        LoadedDataset data = data();
+        assertThatThrownBy(() -> Training.run(TrainingPlan.of(job, data, JobLimits.defaults()), (r, p) -> {}))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DIVERGED))
+                .hasMessageContaining("diverged");
+    }
+
+    @Test
+    void wrongNumberOfOutputsIsRejectedBeforeTraining() throws Exception {
+        TrainingJob job = job(null).setModel(ModelSpec.newBuilder().setLayers(List.of(
+                dev.trainingplatform.ml.model.Presets.layer("flatten"),
+                dev.trainingplatform.ml.model.Presets.layer("dense", "units", 3L))).build()).build();
+        LoadedDataset data = data();
+        assertThatThrownBy(() -> TrainingPlan.of(job, data, JobLimits.defaults()))
+                .hasMessageContaining("has 10 classes");
+    }
+
+    @Test
+    void parameterLimitIsEnforced() throws Exception {
+        LoadedDataset data = data();
+        assertThatThrownBy(() -> TrainingPlan.of(job(null).build(), data, new JobLimits(10, 100, 1000)))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED));
+    }
+
+    @Test
+    void hyperparametersAreValidated() {
+        JobLimits limits = JobLimits.defaults();
+        assertThatThrownBy(() -> JobValidator.validate(job(null).setBatchSize(0).build(), limits)).hasMessageContaining("batchSize must be positive");
+        assertThatThrownBy(() -> JobValidator.validate(job(null).setEpochs(-1).build(), limits)).hasMessageContaining("epochs must be positive");
+        assertThatThrownBy(() -> JobValidator.validate(job(null).setEpochs(1_000_000).build(), limits)).hasMessageContaining("limit");
+        assertThatThrownBy(() -> JobValidator.validate(job(null).setOptimizer(OptimizerSpec.newBuilder()
+                .setType(OptimizerType.ADAM).setLearningRate(Double.NaN).build()).build(), limits)).hasMessageContaining("learningRate");
+        assertThatThrownBy(() -> JobValidator.validate(job(null).setOptimizer(OptimizerSpec.newBuilder()
+                .setType(OptimizerType.ADAM).setLearningRate(-1).build()).build(), limits)).hasMessageContaining("learningRate");
+        JobValidator.validate(job(null).build(), limits);
+    }
+}
