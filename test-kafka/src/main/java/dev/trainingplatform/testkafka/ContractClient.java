@@ -1,0 +1,88 @@
+package dev.trainingplatform.testkafka;
+
+import dev.trainingplatform.contract.AvroCodec;
+import dev.trainingplatform.contract.AvroSerializer;
+import dev.trainingplatform.contract.TrainingJob;
+import dev.trainingplatform.contract.Topics;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/** What a user's client does, for tests: publish jobs and read the contract's topics back. */
+public final class ContractClient {
+
+    private final String bootstrapServers;
+
+    public ContractClient(String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    public void submit(TrainingJob job) {
+        send(Topics.JOBS, job.getJobId(), new AvroSerializer<TrainingJob>().serialize(Topics.JOBS, job));
+    }
+
+    public void send(String topic, String key, byte[] value) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                "bootstrap.servers", bootstrapServers, "max.request.size", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot send to " + topic, e);
+        }
+    }
+
+    /** Reads a topic from the beginning until the records keyed {@code key} satisfy {@code done}. */
+    public List<ConsumerRecord<String, byte[]>> awaitRecords(String topic, String key,
+                                                             Predicate<List<ConsumerRecord<String, byte[]>>> done,
+                                                             Duration timeout) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                "bootstrap.servers", bootstrapServers,
+                "max.partition.fetch.bytes", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (key == null || key.equals(r.key())) {
+                        seen.add(r);
+                    }
+                }
+                if (done.test(seen)) {
+                    return seen;
+                }
+            }
+            throw new AssertionError("timed out after " + timeout + " waiting on " + topic + " for key " + key
+                    + "; saw " + seen.size() + " records");
+        }
+    }
+
+    /** Decoded values of one contract topic for one job, read until {@code done} holds. */
+    public <T extends SpecificRecord> List<T> await(String topic, Class<T> type, String jobId,
+                                                    Predicate<List<T>> done, Duration timeout) {
+        AvroCodec<T> codec = AvroCodec.of(type);
+        List<T> values = new ArrayList<>();
+        awaitRecords(topic, jobId, records -> {
+            values.clear();
+            records.forEach(r -> values.add(codec.decode(r.value())));
+            return done.test(values);
+        }, timeout);
+        return values;
+    }
+}

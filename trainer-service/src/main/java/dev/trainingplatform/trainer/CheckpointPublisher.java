@@ -1,0 +1,74 @@
+package dev.trainingplatform.trainer;
+
+import dev.trainingplatform.contract.Checkpoint;
+import dev.trainingplatform.ml.data.Sha256;
+import dev.trainingplatform.ml.train.TrainingPlan;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+
+/**
+ * Publishes checkpoints on training.checkpoints. Parameters travel inline up to a size limit, and
+ * as a file in the shared checkpoint directory beyond it; the SHA-256 covers them either way.
+ */
+@ApplicationScoped
+public class CheckpointPublisher {
+
+    @Inject
+    @Channel("checkpoints")
+    MutinyEmitter<Checkpoint> checkpoints;
+
+    @Inject
+    TrainerConfig config;
+
+    public Checkpoint publish(TrainingPlan plan, int epoch, byte[] parameters) {
+        String jobId = plan.job().getJobId();
+        String checkpointId = jobId + "/epoch-" + epoch;
+        String sha = Sha256.of(parameters);
+        Checkpoint.Builder c = Checkpoint.newBuilder()
+                .setJobId(jobId)
+                .setCheckpointId(checkpointId)
+                .setEpoch(epoch)
+                .setTotalEpochs(plan.job().getEpochs())
+                .setFinalCheckpoint(epoch == plan.job().getEpochs())
+                .setModel(plan.model())
+                .setDataset(plan.job().getDataset())
+                .setLoss(plan.job().getLoss())
+                .setEvaluationBatchSize(plan.job().getEvaluationBatchSize())
+                .setSeed(plan.job().getSeed())
+                .setParameterCount(plan.built().parameterCount())
+                .setParametersSha256(sha)
+                .setTimestamp(Instant.now());
+        if (parameters.length <= config.checkpoint().inlineMaxBytes()) {
+            c.setParameters(ByteBuffer.wrap(parameters));
+        } else {
+            c.setParametersUri(writeFile(sha, parameters).toUri().toString());
+        }
+        Checkpoint checkpoint = c.build();
+        checkpoints.sendMessageAndAwait(KafkaRecord.of(jobId, checkpoint));
+        return checkpoint;
+    }
+
+    private Path writeFile(String sha, byte[] parameters) {
+        try {
+            Path dir = Files.createDirectories(Path.of(config.checkpoint().directory()));
+            // Named by content: a rewrite of the same parameters is harmless.
+            Path file = dir.resolve(sha + ".params");
+            Path tmp = Files.createTempFile(dir, sha, ".part");
+            Files.write(tmp, parameters);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint file", e);
+        }
+    }
+}

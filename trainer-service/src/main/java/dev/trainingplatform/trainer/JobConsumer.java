@@ -1,0 +1,39 @@
+package dev.trainingplatform.trainer;
+
+import dev.trainingplatform.contract.AvroCodec;
+import dev.trainingplatform.contract.TrainingJob;
+import dev.trainingplatform.contract.UndecodableRecordException;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+
+/**
+ * Consumes training.jobs. Values arrive as raw bytes and are decoded here rather than by a Kafka
+ * deserializer: a record that is not a TrainingJob is nacked with the reason, and the channel's
+ * dead-letter-queue strategy forwards its original bytes to training.jobs.dlq, while the channel
+ * keeps consuming. A decodable job is acknowledged only once it reached a terminal status.
+ */
+@ApplicationScoped
+public class JobConsumer {
+
+    private static final AvroCodec<TrainingJob> JOBS = AvroCodec.of(TrainingJob.class);
+
+    @Inject
+    JobRunner runner;
+
+    @Incoming("jobs")
+    @Blocking // on a worker thread, one message at a time (ordered)
+    public CompletionStage<Void> onJob(Message<byte[]> message) {
+        TrainingJob job;
+        try {
+            job = JOBS.decode(message.getPayload());
+        } catch (UndecodableRecordException e) {
+            return message.nack(e);
+        }
+        runner.run(job);
+        return message.ack();
+    }
+}

@@ -1,0 +1,68 @@
+package dev.trainingplatform.trainer;
+
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.JobState;
+import dev.trainingplatform.contract.TrainingJob;
+import dev.trainingplatform.ml.JobRejectedException;
+import dev.trainingplatform.ml.data.DatasetCatalog;
+import dev.trainingplatform.ml.data.LoadedDataset;
+import dev.trainingplatform.ml.train.JobLimits;
+import dev.trainingplatform.ml.train.JobValidator;
+import dev.trainingplatform.ml.train.Training;
+import dev.trainingplatform.ml.train.TrainingPlan;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs one job from its message to a terminal status: validate, load data, build the model, train
+ * while publishing metrics and checkpoints. A job's own failure ends as a FAILED status, never as
+ * an exception that would stop the consumer.
+ */
+@ApplicationScoped
+public class JobRunner {
+
+    private static final Logger LOG = Logger.getLogger(JobRunner.class);
+
+    @Inject
+    StatusPublisher status;
+
+    @Inject
+    MetricsPublisher metrics;
+
+    @Inject
+    CheckpointPublisher checkpoints;
+
+    @Inject
+    DatasetCatalog datasets;
+
+    @Inject
+    JobLimits limits;
+
+    public void run(TrainingJob job) {
+        String jobId = job.getJobId() == null || job.getJobId().isBlank() ? "(no job id)" : job.getJobId();
+        int[] epochsDone = {0};
+        try {
+            status.publish(jobId, JobState.QUEUED, 0);
+            JobValidator.validate(job, limits);
+            LoadedDataset data = datasets.load(job.getDataset());
+            TrainingPlan plan = TrainingPlan.of(job, data, limits);
+            status.publish(jobId, JobState.RUNNING, 0);
+            int every = job.getCheckpoint() == null ? 0 : job.getCheckpoint().getEveryEpochs();
+            Training.run(plan, (epoch, parameters) -> {
+                metrics.publish(jobId, epoch);
+                epochsDone[0] = epoch.epoch();
+                boolean last = epoch.epoch() == epoch.totalEpochs();
+                if (last || every > 0 && epoch.epoch() % every == 0) {
+                    checkpoints.publish(plan, epoch.epoch(), parameters.get());
+                }
+            });
+            status.publish(jobId, JobState.SUCCEEDED, epochsDone[0]);
+        } catch (JobRejectedException e) {
+            status.failed(jobId, e.code(), e.getMessage(), epochsDone[0]);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            LOG.errorf(e, "job %s failed unexpectedly", jobId);
+            status.failed(jobId, ErrorCode.INTERNAL_ERROR, "internal error: " + e, epochsDone[0]);
+        }
+    }
+}

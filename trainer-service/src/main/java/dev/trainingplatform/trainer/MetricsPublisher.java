@@ -1,0 +1,44 @@
+package dev.trainingplatform.trainer;
+
+import dev.trainingplatform.contract.EpochMetrics;
+import dev.trainingplatform.ml.train.Training;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.KafkaRecord;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.jboss.logging.Logger;
+
+/** Publishes one EpochMetrics event per finished epoch on training.metrics. */
+@ApplicationScoped
+public class MetricsPublisher {
+
+    private static final Logger LOG = Logger.getLogger(MetricsPublisher.class);
+
+    @Inject
+    @Channel("metrics")
+    MutinyEmitter<EpochMetrics> metrics;
+
+    public void publish(String jobId, Training.EpochResult r) {
+        double seconds = Math.max(r.durationMs(), 1) / 1000.0;
+        EpochMetrics event = EpochMetrics.newBuilder()
+                .setJobId(jobId)
+                .setEpoch(r.epoch())
+                .setTotalEpochs(r.totalEpochs())
+                .setTrainLoss(r.trainLoss())
+                .setTrainAccuracy(r.trainAccuracy())
+                .setTestLoss(r.testLoss())
+                .setTestAccuracy(r.testAccuracy())
+                .setTrainSamples(r.trainSamples())
+                .setSamplesPerSecond(r.trainSamples() / seconds)
+                .setEpochDurationMs(r.durationMs())
+                .setElapsedMs(r.elapsedMs())
+                .setEtaMs(r.etaMs())
+                .setTimestamp(Instant.now())
+                .build();
+        LOG.infof("job %s epoch %d/%d loss %.4f acc %s test acc %s (%d ms)", jobId, r.epoch(), r.totalEpochs(),
+                r.trainLoss(), r.trainAccuracy(), r.testAccuracy(), r.durationMs());
+        metrics.sendMessageAndAwait(KafkaRecord.of(jobId, event));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.trainingplatform.trainer;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+@ConfigMapping(prefix = "trainer")
+public interface TrainerConfig {
+
+    /** Names this instance in status events; defaults to the host name. */
+    Optional<String> instanceId();
+
+    Data data();
+
+    Limits limits();
+
+    CheckpointStore checkpoint();
+
+    interface Data {
+        /** Local directories jobs may read data from. */
+        List<String> allowedRoots();
+
+        String cacheDirectory();
+
+        @WithDefault("true")
+        boolean downloadsEnabled();
+
+        /** Data set name to the location used when a job gives none. */
+        Map<String, String> locations();
+    }
+
+    interface Limits {
+        @WithDefault("10000")
+        int maxEpochs();
+
+        @WithDefault("65536")
+        int maxBatchSize();
+
+        @WithDefault("50000000")
+        long maxParameters();
+    }
+
+    interface CheckpointStore {
+        /** Parameters up to this size travel inline in the Checkpoint record. */
+        @WithDefault("50000000")
+        int inlineMaxBytes();
+
+        /** Where larger parameter files are written; must be readable by the evaluators. */
+        String directory();
+    }
+}

@@ -1,0 +1,169 @@
+package dev.trainingplatform.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trainingplatform.contract.Checkpoint;
+import dev.trainingplatform.contract.DatasetSpec;
+import dev.trainingplatform.contract.EpochMetrics;
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.JobState;
+import dev.trainingplatform.contract.JobStatus;
+import dev.trainingplatform.contract.Layer;
+import dev.trainingplatform.contract.ModelSpec;
+import dev.trainingplatform.contract.OptimizerSpec;
+import dev.trainingplatform.contract.OptimizerType;
+import dev.trainingplatform.contract.Topics;
+import dev.trainingplatform.contract.TrainingJob;
+import dev.trainingplatform.ml.data.Sha256;
+import dev.trainingplatform.ml.model.Presets;
+import dev.trainingplatform.ml.testdata.FashionMnistFiles;
+import dev.trainingplatform.testkafka.ContractClient;
+import dev.trainingplatform.testkafka.KafkaBroker;
+import dev.trainingplatform.testkafka.KafkaBrokerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The trainer against a real broker: jobs in as Avro bytes, status, metrics and checkpoints out. */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+class TrainerFlowTest {
+
+    static final Duration WAIT = Duration.ofSeconds(120);
+    static Path data;
+
+    ContractClient client = new ContractClient(KafkaBroker.shared().bootstrapServers());
+
+    @BeforeAll
+    static void generateData() throws Exception {
+        // Under the allowed root configured for tests (java.io.tmpdir).
+        data = FashionMnistFiles.write(Files.createTempDirectory("fm-trainer"), 300, 80, true);
+    }
+
+    static TrainingJob.Builder job() {
+        return TrainingJob.newBuilder()
+                .setJobId("job-" + UUID.randomUUID())
+                .setModel(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build())
+                .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").setLocation(data.toString()).build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
+                .setBatchSize(32)
+                .setEpochs(3);
+    }
+
+    private JobStatus terminal(String jobId) {
+        List<JobStatus> statuses = client.await(Topics.STATUS, JobStatus.class, jobId,
+                s -> !s.isEmpty() && isTerminal(s.get(s.size() - 1).getState()), WAIT);
+        return statuses.get(statuses.size() - 1);
+    }
+
+    private static boolean isTerminal(JobState s) {
+        return s == JobState.SUCCEEDED || s == JobState.FAILED || s == JobState.CANCELLED;
+    }
+
+    @Test
+    void aJobProducesRunningEpochMetricsACheckpointAndSucceeded() {
+        TrainingJob job = job().setTestEveryEpoch(true).build();
+        client.submit(job);
+
+        List<JobStatus> statuses = client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
+                s -> s.stream().anyMatch(x -> isTerminal(x.getState())), WAIT);
+        assertThat(statuses).extracting(JobStatus::getState)
+                .containsExactly(JobState.QUEUED, JobState.RUNNING, JobState.SUCCEEDED);
+        assertThat(statuses.get(2).getEpochsCompleted()).isEqualTo(3);
+
+        List<EpochMetrics> metrics = client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(),
+                m -> m.size() >= 3, WAIT);
+        assertThat(metrics).extracting(EpochMetrics::getEpoch).containsExactly(1, 2, 3);
+        assertThat(metrics).allSatisfy(m -> {
+            assertThat(m.getTotalEpochs()).isEqualTo(3);
+            assertThat(m.getTrainSamples()).isEqualTo(300);
+            assertThat(m.getSamplesPerSecond()).isPositive();
+            assertThat(m.getTestAccuracy()).isNotNull();
+        });
+        assertThat(metrics.get(2).getTrainLoss()).isLessThan(metrics.get(0).getTrainLoss());
+        assertThat(metrics.get(2).getEtaMs()).isZero();
+
+        List<Checkpoint> checkpoints = client.await(Topics.CHECKPOINTS, Checkpoint.class, job.getJobId(),
+                c -> !c.isEmpty(), WAIT);
+        assertThat(checkpoints).hasSize(1);
+        Checkpoint c = checkpoints.get(0);
+        assertThat(c.getFinalCheckpoint()).isTrue();
+        assertThat(c.getEpoch()).isEqualTo(3);
+        assertThat(c.getParameterCount()).isEqualTo(101_770);
+        assertThat(c.getModel().getLayers()).extracting(Layer::getType)
+                .containsExactly("rescale", "flatten", "dense", "relu", "dense");
+        ByteBuffer params = c.getParameters();
+        byte[] bytes = new byte[params.remaining()];
+        params.duplicate().get(bytes);
+        assertThat(Sha256.of(bytes)).isEqualTo(c.getParametersSha256());
+    }
+
+    @Test
+    void checkpointPolicyPublishesEveryNthEpochAndTheLast() {
+        TrainingJob job = job().setEpochs(3).setCheckpoint(
+                dev.trainingplatform.contract.CheckpointPolicy.newBuilder().setEveryEpochs(2).build()).build();
+        client.submit(job);
+        assertThat(terminal(job.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+        List<Checkpoint> checkpoints = client.await(Topics.CHECKPOINTS, Checkpoint.class, job.getJobId(),
+                c -> c.size() >= 2, WAIT);
+        assertThat(checkpoints).extracting(Checkpoint::getEpoch).containsExactly(2, 3);
+        assertThat(checkpoints).extracting(Checkpoint::getFinalCheckpoint).containsExactly(false, true);
+    }
+
+    @Test
+    void aMalformedRecordLandsInTheDeadLetterTopicAndTheNextJobStillCompletes() {
+        String key = "garbage-" + UUID.randomUUID();
+        byte[] garbage = "{\"this\": \"is not avro\"}".getBytes(StandardCharsets.UTF_8);
+        client.send(Topics.JOBS, key, garbage);
+
+        List<ConsumerRecord<String, byte[]>> dead = client.awaitRecords(Topics.JOBS_DLQ, key, r -> !r.isEmpty(), WAIT);
+        assertThat(dead.get(0).value()).isEqualTo(garbage);
+        Header reason = dead.get(0).headers().lastHeader("dead-letter-reason");
+        assertThat(reason).isNotNull();
+        assertThat(new String(reason.value(), StandardCharsets.UTF_8)).contains("not Avro single-object encoding");
+
+        TrainingJob next = job().setEpochs(1).build();
+        client.submit(next);
+        assertThat(terminal(next.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void anUnknownLayerFailsTheJobWithItsReason() {
+        TrainingJob job = job().setModel(ModelSpec.newBuilder().setLayers(List.of(
+                Presets.layer("flatten"), Presets.layer("denseee", "units", 10L))).build()).build();
+        client.submit(job);
+        JobStatus status = terminal(job.getJobId());
+        assertThat(status.getState()).isEqualTo(JobState.FAILED);
+        assertThat(status.getErrorCode()).isEqualTo(ErrorCode.UNKNOWN_LAYER);
+        assertThat(status.getMessage()).contains("layer 1 (denseee)");
+    }
+
+    @Test
+    void aNonPositiveBatchSizeFailsTheJob() {
+        TrainingJob job = job().setBatchSize(0).build();
+        client.submit(job);
+        JobStatus status = terminal(job.getJobId());
+        assertThat(status.getErrorCode()).isEqualTo(ErrorCode.INVALID_HYPERPARAMETER);
+        assertThat(status.getMessage()).contains("batchSize must be positive");
+    }
+
+    @Test
+    void missingDataFailsTheJob() {
+        TrainingJob job = job().setDataset(DatasetSpec.newBuilder().setName("fashion-mnist")
+                .setLocation(data.resolve("nowhere").toString()).build()).build();
+        client.submit(job);
+        JobStatus status = terminal(job.getJobId());
+        assertThat(status.getErrorCode()).isEqualTo(ErrorCode.DATA_NOT_FOUND);
+        assertThat(status.getMessage()).contains("nowhere");
+    }
+}
