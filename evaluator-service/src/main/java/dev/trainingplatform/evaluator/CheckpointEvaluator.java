@@ -1,0 +1,86 @@
+package dev.trainingplatform.evaluator;
+
+import dev.trainingplatform.contract.Checkpoint;
+import dev.trainingplatform.contract.CurvePoint;
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.EvaluationError;
+import dev.trainingplatform.contract.EvaluationResult;
+import dev.trainingplatform.contract.RegressionMetrics;
+import dev.trainingplatform.ml.JobRejectedException;
+import dev.trainingplatform.ml.data.DatasetCatalog;
+import dev.trainingplatform.ml.data.LoadedDataset;
+import dev.trainingplatform.ml.eval.CheckpointEvaluation;
+import dev.trainingplatform.ml.eval.ClassificationReport;
+import dev.trainingplatform.ml.eval.RegressionReport;
+import dev.trainingplatform.ml.eval.TestSetEvaluation;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.jboss.logging.Logger;
+
+/** Turns a checkpoint into an EvaluationResult: metrics when it can be evaluated, the reason when not. */
+@ApplicationScoped
+public class CheckpointEvaluator {
+
+    private static final Logger LOG = Logger.getLogger(CheckpointEvaluator.class);
+
+    @Inject
+    CheckpointParameters parameters;
+
+    @Inject
+    DatasetCatalog datasets;
+
+    public EvaluationResult evaluate(Checkpoint checkpoint) {
+        long started = System.nanoTime();
+        EvaluationResult.Builder result = EvaluationResult.newBuilder()
+                .setJobId(checkpoint.getJobId())
+                .setCheckpointId(checkpoint.getCheckpointId())
+                .setAttempt(checkpoint.getAttempt())
+                .setEpoch(checkpoint.getEpoch())
+                .setFinalCheckpoint(checkpoint.getFinalCheckpoint());
+        try {
+            byte[] params = parameters.verifiedBytes(checkpoint);
+            LoadedDataset data = datasets.load(checkpoint.getDataset());
+            TestSetEvaluation.Outcome outcome = CheckpointEvaluation.evaluate(checkpoint.getModel().getLayers(),
+                    checkpoint.getLoss(), params, data, checkpoint.getEvaluationBatchSize());
+            result.setNumSamples(outcome.samples()).setTestLoss(outcome.meanLoss());
+            if (data.isClassification()) {
+                List<List<Long>> matrix = new ArrayList<>();
+                for (long[] row : outcome.confusion()) {
+                    matrix.add(Arrays.stream(row).boxed().toList());
+                }
+                result.setTestAccuracy(outcome.accuracy())
+                        .setClassNames(data.classNames())
+                        .setConfusionMatrix(matrix)
+                        .setPerClass(ClassificationReport.perClass(outcome.confusion(), data.classNames()));
+            } else {
+                result.setRegression(regression(data, outcome));
+            }
+            LOG.infof("evaluated %s: loss %.4f accuracy %s on %d samples", checkpoint.getCheckpointId(),
+                    outcome.meanLoss(), outcome.accuracy(), outcome.samples());
+        } catch (JobRejectedException e) {
+            LOG.warnf("cannot evaluate %s: %s", checkpoint.getCheckpointId(), e.getMessage());
+            result.setError(new EvaluationError(e.code(), e.getMessage()));
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "evaluation of %s failed", checkpoint.getCheckpointId());
+            result.setError(new EvaluationError(ErrorCode.INTERNAL_ERROR, "internal error: " + e));
+        }
+        return result.setDurationMs((System.nanoTime() - started) / 1_000_000).setTimestamp(Instant.now()).build();
+    }
+
+    private static RegressionMetrics regression(LoadedDataset data, TestSetEvaluation.Outcome outcome) {
+        float[] actual = data.test().labels();
+        RegressionReport report = RegressionReport.of(actual, outcome.predictions());
+        List<CurvePoint> curve = new ArrayList<>();
+        if (data.test().sampleShape().size() == 1) {
+            float[] x = data.test().features();
+            for (int i = 0; i < actual.length; i++) {
+                curve.add(new CurvePoint((double) x[i], (double) actual[i], (double) outcome.predictions()[i]));
+            }
+        }
+        return new RegressionMetrics(report.mse(), report.mae(), report.r2(), curve);
+    }
+}

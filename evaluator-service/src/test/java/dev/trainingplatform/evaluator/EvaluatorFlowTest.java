@@ -1,0 +1,163 @@
+package dev.trainingplatform.evaluator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trainingplatform.contract.AvroSerializer;
+import dev.trainingplatform.contract.Checkpoint;
+import dev.trainingplatform.contract.ClassMetrics;
+import dev.trainingplatform.contract.DatasetSpec;
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.EvaluationResult;
+import dev.trainingplatform.contract.ModelSpec;
+import dev.trainingplatform.contract.OptimizerSpec;
+import dev.trainingplatform.contract.OptimizerType;
+import dev.trainingplatform.contract.Topics;
+import dev.trainingplatform.contract.TrainingJob;
+import dev.trainingplatform.ml.data.DataSources;
+import dev.trainingplatform.ml.data.DatasetCatalog;
+import dev.trainingplatform.ml.data.LoadedDataset;
+import dev.trainingplatform.ml.data.Sha256;
+import dev.trainingplatform.ml.testdata.FashionMnistFiles;
+import dev.trainingplatform.ml.train.JobLimits;
+import dev.trainingplatform.ml.train.Training;
+import dev.trainingplatform.ml.train.TrainingPlan;
+import dev.trainingplatform.testkafka.ContractClient;
+import dev.trainingplatform.testkafka.KafkaBroker;
+import dev.trainingplatform.testkafka.KafkaBrokerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The evaluator against a real broker: real checkpoints in, evaluation results out. */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+class EvaluatorFlowTest {
+
+    static final Duration WAIT = Duration.ofSeconds(120);
+    static Path data;
+    static TrainingPlan plan;
+    static byte[] trainedParameters;
+    static double trainerTestLoss;
+    static double trainerTestAccuracy;
+
+    ContractClient client = new ContractClient(KafkaBroker.shared().bootstrapServers());
+
+    /** Trains a small model here, as the trainer would, so the evaluator gets genuine parameters. */
+    @BeforeAll
+    static void trainAModel() throws Exception {
+        data = FashionMnistFiles.write(Files.createTempDirectory("fm-evaluator"), 200, 70, true);
+        TrainingJob job = TrainingJob.newBuilder()
+                .setJobId("trained-in-test")
+                .setModel(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build())
+                .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").setLocation(data.toString()).build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
+                .setBatchSize(32).setEpochs(2).setTestEveryEpoch(true).setEvaluationBatchSize(32)
+                .build();
+        LoadedDataset loaded = new DatasetCatalog(new DataSources(Map.of(), List.of(data), data.resolve("cache"), false))
+                .load(job.getDataset());
+        plan = TrainingPlan.of(job, loaded, JobLimits.defaults());
+        Training.run(plan, (epoch, params) -> {
+            trainedParameters = params.get();
+            trainerTestLoss = epoch.testLoss();
+            trainerTestAccuracy = epoch.testAccuracy();
+        });
+    }
+
+    static Checkpoint.Builder checkpoint(String jobId) {
+        return Checkpoint.newBuilder()
+                .setJobId(jobId)
+                .setCheckpointId(jobId + "/epoch-2")
+                .setEpoch(2).setTotalEpochs(2).setFinalCheckpoint(true)
+                .setModel(plan.model())
+                .setDataset(plan.job().getDataset())
+                .setLoss(plan.job().getLoss())
+                .setEvaluationBatchSize(50)
+                .setParameterCount(plan.built().parameterCount())
+                .setParameters(ByteBuffer.wrap(trainedParameters))
+                .setParametersSha256(Sha256.of(trainedParameters))
+                .setTimestamp(Instant.now());
+    }
+
+    private void send(Checkpoint c) {
+        client.send(Topics.CHECKPOINTS, c.getJobId(), new AvroSerializer<Checkpoint>().serialize(Topics.CHECKPOINTS, c));
+    }
+
+    private EvaluationResult resultFor(String jobId) {
+        return client.await(Topics.EVALUATIONS, EvaluationResult.class, jobId, r -> !r.isEmpty(), WAIT).get(0);
+    }
+
+    @Test
+    void aCheckpointIsEvaluatedOnTheWholeTestSplitWithAConfusionMatrix() {
+        String jobId = "eval-" + UUID.randomUUID();
+        send(checkpoint(jobId).build());
+        EvaluationResult r = resultFor(jobId);
+
+        assertThat(r.getError()).isNull();
+        assertThat(r.getCheckpointId()).isEqualTo(jobId + "/epoch-2");
+        assertThat(r.getNumSamples()).isEqualTo(70);
+        assertThat(r.getClassNames()).hasSize(10).contains("Ankle boot");
+        long total = r.getConfusionMatrix().stream().flatMap(List::stream).mapToLong(Long::longValue).sum();
+        assertThat(total).isEqualTo(70);
+        // The evaluator reproduces what the trainer measured on the same parameters.
+        assertThat(r.getTestAccuracy()).isEqualTo(trainerTestAccuracy, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(r.getTestLoss()).isCloseTo(trainerTestLoss, org.assertj.core.data.Offset.offset(1e-4));
+        assertThat(r.getPerClass()).hasSize(10).extracting(ClassMetrics::getSupport).containsOnly(7L);
+        assertThat(r.getPerClass()).allSatisfy(c -> assertThat(c.getF1()).isBetween(0.0, 1.0));
+    }
+
+    @Test
+    void parametersThatDoNotMatchTheirDigestAreRefused() {
+        String jobId = "tampered-" + UUID.randomUUID();
+        byte[] tampered = trainedParameters.clone();
+        tampered[tampered.length - 1] ^= 1;
+        send(checkpoint(jobId).setParameters(ByteBuffer.wrap(tampered)).build());
+        EvaluationResult r = resultFor(jobId);
+        assertThat(r.getError()).isNotNull();
+        assertThat(r.getError().getCode()).isEqualTo(ErrorCode.CHECKPOINT_INVALID);
+        assertThat(r.getError().getMessage()).contains("SHA-256");
+        assertThat(r.getTestAccuracy()).isNull();
+    }
+
+    @Test
+    void parameterFilesOutsideTheCheckpointDirectoriesAreRefused() {
+        String jobId = "outside-" + UUID.randomUUID();
+        send(checkpoint(jobId).setParameters(null).setParametersUri("file:///etc/passwd").build());
+        EvaluationResult r = resultFor(jobId);
+        assertThat(r.getError().getCode()).isEqualTo(ErrorCode.CHECKPOINT_INVALID);
+        assertThat(r.getError().getMessage()).contains("outside the checkpoint directories");
+    }
+
+    @Test
+    void parametersForAnotherModelAreRefused() {
+        String jobId = "mismatch-" + UUID.randomUUID();
+        byte[] wrong = Arrays.copyOf(trainedParameters, trainedParameters.length / 2);
+        send(checkpoint(jobId).setParameters(ByteBuffer.wrap(wrong)).setParametersSha256(Sha256.of(wrong)).build());
+        EvaluationResult r = resultFor(jobId);
+        assertThat(r.getError().getCode()).isEqualTo(ErrorCode.CHECKPOINT_INVALID);
+    }
+
+    @Test
+    void aMalformedCheckpointGoesToItsDeadLetterTopicAndTheNextIsStillEvaluated() {
+        String key = "garbage-" + UUID.randomUUID();
+        client.send(Topics.CHECKPOINTS, key, "nonsense".getBytes(StandardCharsets.UTF_8));
+        List<ConsumerRecord<String, byte[]>> dead = client.awaitRecords(Topics.CHECKPOINTS_DLQ, key, r -> !r.isEmpty(), WAIT);
+        assertThat(new String(dead.get(0).headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8))
+                .contains("not Avro");
+
+        String jobId = "after-garbage-" + UUID.randomUUID();
+        send(checkpoint(jobId).build());
+        assertThat(resultFor(jobId).getError()).isNull();
+    }
+}
