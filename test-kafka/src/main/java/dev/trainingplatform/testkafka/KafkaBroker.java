@@ -1,6 +1,8 @@
 package dev.trainingplatform.testkafka;
 
 import dev.trainingplatform.contract.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -20,9 +22,11 @@ public final class KafkaBroker implements AutoCloseable {
     private static KafkaBroker shared;
 
     private final KafkaClusterTestKit cluster;
+    private final Path directory;
 
-    private KafkaBroker(KafkaClusterTestKit cluster) {
+    private KafkaBroker(KafkaClusterTestKit cluster, Path directory) {
         this.cluster = cluster;
+        this.directory = directory;
     }
 
     /** The JVM-wide broker, started (and given the contract's topics) on first use. */
@@ -38,7 +42,11 @@ public final class KafkaBroker implements AutoCloseable {
 
     public static KafkaBroker start() {
         try {
+            // Our own directory: the test kit's default one is deleted by a shutdown hook of its
+            // own, racing the broker's last writes at JVM exit.
+            Path directory = Files.createTempDirectory("kafka-broker-");
             KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
+                            .setBaseDirectory(directory)
                             .setCombined(true)
                             .setNumBrokerNodes(1)
                             .setNumControllerNodes(1)
@@ -53,7 +61,7 @@ public final class KafkaBroker implements AutoCloseable {
             cluster.format();
             cluster.startup();
             cluster.waitForReadyBrokers();
-            return new KafkaBroker(cluster);
+            return new KafkaBroker(cluster, directory);
         } catch (Exception e) {
             throw new IllegalStateException("could not start the Kafka broker", e);
         }
@@ -84,6 +92,9 @@ public final class KafkaBroker implements AutoCloseable {
     public synchronized void close() {
         try {
             cluster.close();
+            try (var files = Files.walk(directory)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
         } catch (Exception e) {
             // Shutting down at JVM exit: nothing useful to do with the failure.
         }
