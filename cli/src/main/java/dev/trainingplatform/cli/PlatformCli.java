@@ -40,7 +40,11 @@ public final class PlatformCli {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
         } catch (Exception e) {
-            System.err.println("error: " + e);
+            StringBuilder why = new StringBuilder("error: " + e.getMessage());
+            for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                why.append(": ").append(c.getMessage());
+            }
+            System.err.println(why);
             System.exit(1);
         }
     }
@@ -52,8 +56,7 @@ public final class PlatformCli {
         Map<String, String> options = options(args);
         String bootstrap = options.getOrDefault("bootstrap-servers",
                 System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"));
-        Map<String, Object> kafka = new HashMap<>(Map.of("bootstrap.servers", bootstrap,
-                "request.timeout.ms", 15_000, "default.api.timeout.ms", 30_000));
+        Map<String, Object> kafka = new HashMap<>(Map.of("bootstrap.servers", bootstrap));
         switch (args[0]) {
             case "create-topics" -> {
                 List<String> created = TopicAdmin.createMissing(kafka, Integer.parseInt(options.getOrDefault("partitions", "4")));
