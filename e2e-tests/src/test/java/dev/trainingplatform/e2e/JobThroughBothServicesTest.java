@@ -1,0 +1,145 @@
+package dev.trainingplatform.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trainingplatform.contract.Checkpoint;
+import dev.trainingplatform.contract.DatasetSpec;
+import dev.trainingplatform.contract.EpochMetrics;
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.EvaluationResult;
+import dev.trainingplatform.contract.JobState;
+import dev.trainingplatform.contract.JobStatus;
+import dev.trainingplatform.contract.ModelSpec;
+import dev.trainingplatform.contract.OptimizerSpec;
+import dev.trainingplatform.contract.OptimizerType;
+import dev.trainingplatform.contract.Topics;
+import dev.trainingplatform.contract.TrainingJob;
+import dev.trainingplatform.ml.testdata.FashionMnistFiles;
+import dev.trainingplatform.testkafka.ContractClient;
+import dev.trainingplatform.testkafka.KafkaBroker;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A job submitted on Kafka comes back as metrics, a checkpoint and an evaluation from two real services. */
+class JobThroughBothServicesTest {
+
+    static final Duration WAIT = Duration.ofMinutes(3);
+    static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+    static final List<Process> SERVICES = new ArrayList<>();
+    static final List<Path> LOGS = new ArrayList<>();
+    static Path work;
+    static Path data;
+    static ContractClient client;
+
+    @BeforeAll
+    static void startTheStack() throws Exception {
+        KafkaBroker broker = KafkaBroker.shared();
+        client = new ContractClient(broker.bootstrapServers());
+        work = Files.createTempDirectory("e2e-");
+        data = FashionMnistFiles.write(work.resolve("data/fashion-mnist"), 300, 100, true);
+        Map<String, String> env = Map.ofEntries(
+                Map.entry("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers()),
+                Map.entry("TRAINER_HTTP_PORT", "0"),
+                Map.entry("EVALUATOR_HTTP_PORT", "0"),
+                Map.entry("TRAINER_DATA_ROOTS", work.resolve("data").toString()),
+                Map.entry("EVALUATOR_DATA_ROOTS", work.resolve("data").toString()),
+                Map.entry("TRAINER_DATA_CACHE", work.resolve("cache").toString()),
+                Map.entry("EVALUATOR_DATA_CACHE", work.resolve("cache").toString()),
+                Map.entry("TRAINER_DOWNLOADS_ENABLED", "false"),
+                Map.entry("EVALUATOR_DOWNLOADS_ENABLED", "false"),
+                Map.entry("FASHION_MNIST_LOCATION", data.toString()),
+                Map.entry("CHECKPOINT_DIRECTORY", work.resolve("checkpoints").toString()));
+        start("trainer", ROOT.resolve("trainer-service/target/quarkus-app/quarkus-run.jar"), env);
+        start("evaluator", ROOT.resolve("evaluator-service/target/quarkus-app/quarkus-run.jar"), env);
+    }
+
+    private static void start(String name, Path jar, Map<String, String> env) throws IOException {
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the whole build (mvn -B verify) from the root");
+        }
+        Path log = work.resolve(name + ".log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-Dai.djl.offline=true", "-jar", jar.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        SERVICES.add(pb.start());
+        LOGS.add(log);
+    }
+
+    @AfterAll
+    static void stopTheStack() throws Exception {
+        for (Process p : SERVICES) {
+            p.destroy();
+        }
+        for (Process p : SERVICES) {
+            p.waitFor();
+        }
+    }
+
+    private static TrainingJob.Builder job() {
+        return TrainingJob.newBuilder()
+                .setJobId("e2e-" + UUID.randomUUID())
+                .setModel(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build())
+                // No location: the services' configured default for fashion-mnist is used.
+                .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
+                .setBatchSize(32)
+                .setEpochs(2);
+    }
+
+    private static String logs() throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (Path log : LOGS) {
+            List<String> lines = Files.readAllLines(log);
+            b.append("---- ").append(log.getFileName()).append('\n')
+                    .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()))).append('\n');
+        }
+        return b.toString();
+    }
+
+    @Test
+    void aJobComesBackAsMetricsACheckpointAndAnEvaluation() throws Exception {
+        TrainingJob job = job().build();
+        client.submit(job);
+        try {
+            List<JobStatus> statuses = client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
+                    s -> s.stream().anyMatch(x -> x.getState() == JobState.SUCCEEDED || x.getState() == JobState.FAILED), WAIT);
+            assertThat(statuses).extracting(JobStatus::getState).endsWith(JobState.SUCCEEDED);
+
+            List<EpochMetrics> metrics = client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 2, WAIT);
+            assertThat(metrics).extracting(EpochMetrics::getEpoch).containsExactly(1, 2);
+
+            Checkpoint checkpoint = client.await(Topics.CHECKPOINTS, Checkpoint.class, job.getJobId(), c -> !c.isEmpty(), WAIT).get(0);
+            EvaluationResult result = client.await(Topics.EVALUATIONS, EvaluationResult.class, job.getJobId(),
+                    r -> !r.isEmpty(), WAIT).get(0);
+            assertThat(result.getError()).isNull();
+            assertThat(result.getCheckpointId()).isEqualTo(checkpoint.getCheckpointId());
+            assertThat(result.getNumSamples()).isEqualTo(100);
+            long total = result.getConfusionMatrix().stream().flatMap(List::stream).mapToLong(Long::longValue).sum();
+            assertThat(total).isEqualTo(100);
+            assertThat(result.getTestAccuracy()).isGreaterThan(0.5);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+        }
+    }
+
+    @Test
+    void anInvalidJobFailsWithItsReasonAndProducesNoCheckpoint() throws Exception {
+        TrainingJob bad = job().setEpochs(0).build();
+        client.submit(bad);
+        JobStatus last = client.await(Topics.STATUS, JobStatus.class, bad.getJobId(),
+                s -> s.stream().anyMatch(x -> x.getState() == JobState.FAILED), WAIT).stream()
+                .filter(s -> s.getState() == JobState.FAILED).findFirst().orElseThrow();
+        assertThat(last.getErrorCode()).isEqualTo(ErrorCode.INVALID_HYPERPARAMETER);
+        assertThat(last.getMessage()).contains("epochs must be positive");
+    }
+}
