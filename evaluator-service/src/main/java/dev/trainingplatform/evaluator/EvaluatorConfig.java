@@ -1,9 +1,8 @@
 package dev.trainingplatform.evaluator;
 
+import dev.trainingplatform.ml.data.DataSettings;
 import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 import java.util.List;
-import java.util.Map;
 
 @ConfigMapping(prefix = "evaluator")
 public interface EvaluatorConfig {
@@ -13,14 +12,6 @@ public interface EvaluatorConfig {
     /** Directories parameter files named by a checkpoint's parametersUri may be read from. */
     List<String> checkpointDirectories();
 
-    interface Data {
-        List<String> allowedRoots();
-
-        String cacheDirectory();
-
-        @WithDefault("true")
-        boolean downloadsEnabled();
-
-        Map<String, String> locations();
+    interface Data extends DataSettings {
     }
 }

@@ -1,12 +1,10 @@
 package dev.trainingplatform.trainer;
 
-import dev.trainingplatform.ml.data.DataSources;
 import dev.trainingplatform.ml.data.DatasetCatalog;
 import dev.trainingplatform.ml.train.JobLimits;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
-import java.nio.file.Path;
 
 /** Turns the trainer's configuration into the ml-core objects it configures. */
 public class DataSetup {
@@ -14,9 +12,7 @@ public class DataSetup {
     @Produces
     @ApplicationScoped
     DatasetCatalog catalog(TrainerConfig config) {
-        TrainerConfig.Data d = config.data();
-        return new DatasetCatalog(new DataSources(d.locations(), d.allowedRoots().stream().map(Path::of).toList(),
-                Path.of(d.cacheDirectory()), d.downloadsEnabled()));
+        return new DatasetCatalog(config.data().toSources());
     }
 
     @Produces

@@ -1,9 +1,9 @@
 package dev.trainingplatform.trainer;
 
+import dev.trainingplatform.ml.data.DataSettings;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 @ConfigMapping(prefix = "trainer")
@@ -18,17 +18,7 @@ public interface TrainerConfig {
 
     CheckpointStore checkpoint();
 
-    interface Data {
-        /** Local directories jobs may read data from. */
-        List<String> allowedRoots();
-
-        String cacheDirectory();
-
-        @WithDefault("true")
-        boolean downloadsEnabled();
-
-        /** Data set name to the location used when a job gives none. */
-        Map<String, String> locations();
+    interface Data extends DataSettings {
     }
 
     interface Limits {
