@@ -67,6 +67,13 @@ public final class ModelFactory {
                 try {
                     block.initialize(scratch, DataType.FLOAT32, batched);
                     out = block.getOutputShapes(new Shape[] {batched})[0];
+                    // Some shape errors only show when the engine runs the layer: run it once.
+                    NDArray probe = block.forward(new ai.djl.training.ParameterStore(scratch, false),
+                            new NDList(scratch.zeros(batched)), false).singletonOrThrow();
+                    if (!probe.getShape().equals(out)) {
+                        throw new IllegalStateException("produces " + probe.getShape().slice(1)
+                                + " where " + out.slice(1) + " was expected");
+                    }
                 } catch (RuntimeException e) {
                     throw args.invalid("cannot take input of shape " + shape + ": " + e.getMessage());
                 }
@@ -184,9 +191,24 @@ public final class ModelFactory {
                 if (eps <= 0) {
                     throw a.invalid("'epsilon' must be positive");
                 }
-                // Over the channels (features) of each position, as Keras' LayerNormalization(axis=-1)
-                // does on channels-last data.
-                return LayerNorm.builder().axis(1).optEpsilon(eps).build();
+                // Over the channels of each position, as Keras' LayerNormalization(axis=-1) does on
+                // channels-last data. PyTorch normalizes trailing axes only, so channels-first input
+                // is turned channels-last around the normalization.
+                LayerNorm norm = LayerNorm.builder().axis(in.dimension()).optEpsilon(eps).build();
+                if (in.dimension() == 1) {
+                    return norm;
+                }
+                int rank = in.dimension() + 1;
+                int[] toLast = new int[rank];
+                int[] back = new int[rank];
+                for (int i = 0; i < rank; i++) {
+                    toLast[i] = i == 0 ? 0 : i == rank - 1 ? 1 : i + 1;
+                    back[toLast[i]] = i;
+                }
+                return new SequentialBlock()
+                        .add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().transpose(toLast)), "channelsLast"))
+                        .add(norm)
+                        .add(new LambdaBlock(x -> new NDList(x.singletonOrThrow().transpose(back)), "channelsFirst"));
             }
             case "pool": {
                 String mode = a.choice("mode", "max", "max", "avg");

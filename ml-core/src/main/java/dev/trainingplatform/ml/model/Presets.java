@@ -25,6 +25,27 @@ public final class Presets {
                 layer("dense", "units", 128L),
                 layer("relu"),
                 layer("dense", "units", 10L)));
+
+        // Workload 1: 3 x [Conv1D 64, kernel 3, SAME -> LayerNorm over channels (eps 1e-3) -> ReLU],
+        // global average pooling over time, Dense 2 (logits).
+        List<Layer> forda = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            forda.add(layer("conv1d", "filters", 64L, "kernelSize", 3L, "padding", "same"));
+            forda.add(layer("layerNorm", "epsilon", 1e-3));
+            forda.add(layer("relu"));
+        }
+        forda.add(layer("globalPool", "mode", "avg"));
+        forda.add(layer("dense", "units", 2L));
+        PRESETS.put("forda-cnn", List.copyOf(forda));
+
+        // Workload 4: 1 -> 10 -> 10 -> 10 -> 1, tanh between, He-normal weights and biases of 1.
+        List<Layer> regression = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            regression.add(layer("dense", "units", 10L, "init", "heNormal", "biasInit", 1.0));
+            regression.add(layer("tanh"));
+        }
+        regression.add(layer("dense", "units", 1L, "init", "heNormal", "biasInit", 1.0));
+        PRESETS.put("regression-mlp", List.copyOf(regression));
     }
 
     private Presets() {}

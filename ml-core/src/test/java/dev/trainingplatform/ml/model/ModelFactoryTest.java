@@ -24,6 +24,23 @@ class ModelFactoryTest {
     }
 
     @Test
+    void fordaPresetMatchesTheTutorialsShapesAndParameterCount() {
+        ModelSpec spec = Presets.resolve(ModelSpec.newBuilder().setPreset("forda-cnn").build());
+        ModelFactory.BuiltModel model = ModelFactory.build(spec.getLayers(), new Shape(1, 500));
+        // conv (1*3*64+64) + 2 x conv (64*3*64+64) + 3 x layer norm (2*64) + dense (64*2+2)
+        assertThat(model.parameterCount()).isEqualTo(256 + 2 * 12_352 + 3 * 128 + 130);
+        assertThat(model.outputShape()).isEqualTo(new Shape(2));
+    }
+
+    @Test
+    void regressionPresetIsTheFourLayerTanhMlp() {
+        ModelSpec spec = Presets.resolve(ModelSpec.newBuilder().setPreset("regression-mlp").build());
+        ModelFactory.BuiltModel model = ModelFactory.build(spec.getLayers(), new Shape(1));
+        assertThat(model.parameterCount()).isEqualTo(20 + 110 + 110 + 11);
+        assertThat(model.outputShape()).isEqualTo(new Shape(1));
+    }
+
+    @Test
     void convolutionalLayersTrackShapes() {
         List<Layer> layers = List.of(
                 layer("conv2d", "filters", 8L, "kernelSize", 3L),

@@ -1,0 +1,72 @@
+package dev.trainingplatform.ml.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trainingplatform.contract.DatasetSpec;
+import dev.trainingplatform.contract.LossType;
+import dev.trainingplatform.contract.ModelSpec;
+import dev.trainingplatform.contract.OptimizerSpec;
+import dev.trainingplatform.contract.OptimizerType;
+import dev.trainingplatform.contract.TrainingJob;
+import dev.trainingplatform.ml.data.DataSources;
+import dev.trainingplatform.ml.data.DatasetCatalog;
+import dev.trainingplatform.ml.data.LoadedDataset;
+import dev.trainingplatform.ml.testdata.FordAFiles;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Short runs of the presets on small data: the mechanics, not the published figures. */
+class WorkloadMechanicsTest {
+
+    @TempDir
+    Path dir;
+
+    private LoadedDataset load(DatasetSpec spec) {
+        return new DatasetCatalog(new DataSources(Map.of(), List.of(dir), dir.resolve("cache"), false)).load(spec);
+    }
+
+    private static List<Training.EpochResult> train(TrainingJob job, LoadedDataset data) {
+        List<Training.EpochResult> epochs = new ArrayList<>();
+        Training.run(TrainingPlan.of(job, data, JobLimits.defaults()), (r, p) -> epochs.add(r));
+        return epochs;
+    }
+
+    @Test
+    void fordaCnnLearnsToSeparateGeneratedSeries() throws Exception {
+        Path files = FordAFiles.write(dir.resolve("forda"), 200, 60, 100);
+        LoadedDataset data = load(DatasetSpec.newBuilder().setName("forda").setLocation(files.toString()).build());
+        TrainingJob job = TrainingJob.newBuilder().setJobId("forda")
+                .setModel(ModelSpec.newBuilder().setPreset("forda-cnn").build())
+                .setDataset(DatasetSpec.newBuilder().setName("forda").build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(5e-3).build())
+                .setBatchSize(32).setDropLastBatch(true).setEpochs(4).setTestEveryEpoch(true).build();
+        List<Training.EpochResult> epochs = train(job, data);
+        assertThat(epochs.get(3).trainLoss()).isLessThan(epochs.get(0).trainLoss());
+        assertThat(epochs.get(3).testAccuracy()).isGreaterThan(0.8);
+        assertThat(epochs.get(0).trainSamples()).isEqualTo(192); // 6 full batches of 32, remainder dropped
+    }
+
+    @Test
+    void regressionMlpFitsTheCurveWithEachOptimizer() {
+        LoadedDataset data = load(DatasetSpec.newBuilder().setName("synthetic-regression").build());
+        assertThat(data.train().size()).isEqualTo(400);
+        assertThat(data.train().labels()).isNotEqualTo(data.test().labels());
+        for (OptimizerType optimizer : OptimizerType.values()) {
+            TrainingJob job = TrainingJob.newBuilder().setJobId("regression-" + optimizer)
+                    .setModel(ModelSpec.newBuilder().setPreset("regression-mlp").build())
+                    .setDataset(DatasetSpec.newBuilder().setName("synthetic-regression").build())
+                    .setOptimizer(OptimizerSpec.newBuilder().setType(optimizer).setLearningRate(1e-2).build())
+                    .setLoss(LossType.MSE).setBatchSize(400).setEpochs(150).setTestEveryEpoch(true).build();
+            List<Training.EpochResult> epochs = train(job, data);
+            Training.EpochResult first = epochs.get(0);
+            Training.EpochResult last = epochs.get(epochs.size() - 1);
+            assertThat(last.trainLoss()).as(optimizer + " train MSE").isLessThan(first.trainLoss() / 2);
+            assertThat(last.testLoss()).as(optimizer + " validation MSE").isLessThan(first.testLoss());
+            assertThat(last.trainAccuracy()).isNull();
+        }
+    }
+}
