@@ -1,18 +1,13 @@
 package dev.trainingplatform.cli;
 
 import dev.trainingplatform.contract.AvroSerializer;
-import dev.trainingplatform.contract.DatasetSpec;
 import dev.trainingplatform.contract.EpochMetrics;
 import dev.trainingplatform.contract.EvaluationResult;
 import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
-import dev.trainingplatform.contract.ModelSpec;
-import dev.trainingplatform.contract.OptimizerSpec;
-import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.TrainingJob;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * <pre>
  *   create-topics [--partitions N]
  *   demo [--epochs N] [--min-accuracy A] [--timeout-minutes M]
+ *   benchmark --workload W [--optimizer adam|sgd|gd] [--epochs N] [--out FILE] [--print-every N]
  * </pre>
  * The broker comes from --bootstrap-servers or KAFKA_BOOTSTRAP_SERVERS (default 127.0.0.1:9092).
  */
@@ -68,27 +64,25 @@ public final class PlatformCli {
                         Double.parseDouble(options.getOrDefault("min-accuracy", "0")),
                         Duration.ofMinutes(Long.parseLong(options.getOrDefault("timeout-minutes", "30"))));
             }
-            default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'; commands: create-topics, demo");
+            case "benchmark" -> {
+                TrainingJob job = Workloads.job(required(options, "workload"), options.get("optimizer"));
+                if (options.containsKey("epochs")) {
+                    job.setEpochs(Integer.parseInt(options.get("epochs")));
+                }
+                return benchmark(kafka, job, java.nio.file.Path.of(options.getOrDefault("out",
+                                "results/" + job.getJobId() + ".json")),
+                        Integer.parseInt(options.getOrDefault("print-every", "1")),
+                        Duration.ofMinutes(Long.parseLong(options.getOrDefault("timeout-minutes", "600"))));
+            }
+            default -> throw new IllegalArgumentException("unknown command '" + args[0]
+                    + "'; commands: create-topics, demo, benchmark");
         }
     }
 
-    /** Workload 3 with the tutorial's hyperparameters: Adam 1e-3, batch 32, sparse cross-entropy. */
-    static TrainingJob fashionMnistJob(int epochs) {
-        return TrainingJob.newBuilder()
-                .setJobId("fashion-mnist-" + Instant.now().toEpochMilli())
-                .setModel(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build())
-                .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").build())
-                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
-                .setBatchSize(32)
-                .setEpochs(epochs)
-                .setSeed(42)
-                .setTestEveryEpoch(true)
-                .setSubmittedAt(Instant.now())
-                .build();
-    }
-
     static int demo(Map<String, Object> kafka, int epochs, double minAccuracy, Duration timeout) throws Exception {
-        TrainingJob job = fashionMnistJob(epochs);
+        // Workload 3 with the tutorial's hyperparameters: Adam 1e-3, batch 32, sparse cross-entropy.
+        TrainingJob job = Workloads.job("fashion-mnist", null);
+        job.setEpochs(epochs);
         double[] finalAccuracy = {Double.NaN};
         try (JobWatcher watcher = new JobWatcher(kafka)) {
             submit(kafka, job);
@@ -124,6 +118,49 @@ public final class PlatformCli {
             }
             return 0;
         }
+    }
+
+    /** Runs one workload through the broker and records its history and evaluation in a file. */
+    static int benchmark(Map<String, Object> kafka, TrainingJob job, java.nio.file.Path out, int printEvery,
+                         Duration timeout) throws Exception {
+        List<EpochMetrics> history = new java.util.ArrayList<>();
+        List<EvaluationResult> evaluations = new java.util.ArrayList<>();
+        JobStatus last;
+        try (JobWatcher watcher = new JobWatcher(kafka)) {
+            submit(kafka, job);
+            System.out.println("submitted " + job.getJobId());
+            last = watcher.follow(job.getJobId(), timeout, new JobWatcher.Listener() {
+                @Override
+                public void status(JobStatus status) {
+                    System.out.println(ResultPrinter.status(status));
+                }
+
+                @Override
+                public void epoch(EpochMetrics metrics) {
+                    history.add(metrics);
+                    if (metrics.getEpoch() % printEvery == 0 || metrics.getEpoch() == metrics.getTotalEpochs()) {
+                        System.out.println(ResultPrinter.epoch(metrics));
+                    }
+                }
+
+                @Override
+                public void evaluation(EvaluationResult result) {
+                    evaluations.add(result);
+                    System.out.println(ResultPrinter.evaluation(result));
+                }
+            });
+        }
+        ResultsFile.write(out, job, history, evaluations);
+        System.out.println("results written to " + out);
+        return last != null && last.getState() == JobState.SUCCEEDED ? 0 : 1;
+    }
+
+    private static String required(Map<String, String> options, String name) {
+        String v = options.get(name);
+        if (v == null) {
+            throw new IllegalArgumentException("--" + name + " is required");
+        }
+        return v;
     }
 
     static void submit(Map<String, Object> kafka, TrainingJob job) throws Exception {
