@@ -138,6 +138,7 @@ public final class PlatformCli {
                 @Override
                 public void epoch(EpochMetrics metrics) {
                     history.add(metrics);
+                    save(out, job, history, evaluations);
                     if (metrics.getEpoch() % printEvery == 0 || metrics.getEpoch() == metrics.getTotalEpochs()) {
                         System.out.println(ResultPrinter.epoch(metrics));
                     }
@@ -146,6 +147,7 @@ public final class PlatformCli {
                 @Override
                 public void evaluation(EvaluationResult result) {
                     evaluations.add(result);
+                    save(out, job, history, evaluations);
                     System.out.println(ResultPrinter.evaluation(result));
                 }
             });
@@ -153,6 +155,16 @@ public final class PlatformCli {
         ResultsFile.write(out, job, history, evaluations);
         System.out.println("results written to " + out);
         return last != null && last.getState() == JobState.SUCCEEDED ? 0 : 1;
+    }
+
+    /** Written after every event, so a long run cut short still leaves its history. */
+    private static void save(java.nio.file.Path out, TrainingJob job, List<EpochMetrics> history,
+                             List<EvaluationResult> evaluations) {
+        try {
+            ResultsFile.write(out, job, history, evaluations);
+        } catch (java.io.IOException e) {
+            System.err.println("cannot write " + out + ": " + e.getMessage());
+        }
     }
 
     private static String required(Map<String, String> options, String name) {

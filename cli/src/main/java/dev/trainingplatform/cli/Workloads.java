@@ -13,7 +13,7 @@ import java.util.Locale;
 /** The five reference workloads as jobs, with their tutorials' hyperparameters. */
 final class Workloads {
 
-    static final List<String> NAMES = List.of("fashion-mnist", "forda", "regression");
+    static final List<String> NAMES = List.of("fashion-mnist", "forda", "regression", "cifar10");
 
     private Workloads() {}
 
@@ -41,6 +41,13 @@ final class Workloads {
                     .setOptimizer(OptimizerSpec.newBuilder().setType(optimizerType(optimizer)).setLearningRate(1e-3).build())
                     .setLoss(LossType.MSE)
                     .setBatchSize(400).setEvaluationBatchSize(400).setEpochs(4000);
+            case "cifar10" -> job
+                    .setModel(preset("cifar10-cnn"))
+                    .setDataset(DatasetSpec.newBuilder().setName("cifar10").build())
+                    .setOptimizer(adam(1e-4))
+                    .setBatchSize(128).setDropLastBatch(true).setEvaluationBatchSize(500).setEpochs(100)
+                    // An evaluation every 10 epochs: a long run leaves results even if cut short.
+                    .setCheckpoint(dev.trainingplatform.contract.CheckpointPolicy.newBuilder().setEveryEpochs(10).build());
             default -> throw new IllegalArgumentException("unknown workload '" + workload + "'; workloads: "
                     + String.join(", ", NAMES));
         }

@@ -55,6 +55,50 @@ public final class DataFiles {
         return configured;
     }
 
+    /** A data set published as one file (an archive): the location names the file itself. */
+    public Path archive(String location, Checksum checksum) {
+        URI uri = parse(location);
+        String scheme = uri.getScheme() == null ? "file" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (scheme.equals("http") || scheme.equals("https")) {
+            String s = uri.toString();
+            int slash = s.lastIndexOf('/');
+            return download(URI.create(s.substring(0, slash + 1)), s.substring(slash + 1), checksum);
+        }
+        if (!scheme.equals("file")) {
+            throw new JobRejectedException(ErrorCode.INVALID_JOB, "data location '" + location
+                    + "' has scheme '" + scheme + "'; allowed: a local path, file:, http:, https:");
+        }
+        Path file = uri.getScheme() == null ? Path.of(location) : Path.of(uri);
+        return localFile(file.toAbsolutePath().normalize().getParent(), file.getFileName().toString());
+    }
+
+    /** A local directory named by a location, once it is known to lie under an allowed root. */
+    public Path directory(String location) {
+        URI uri = parse(location);
+        if (uri.getScheme() != null && !uri.getScheme().equalsIgnoreCase("file")) {
+            throw new JobRejectedException(ErrorCode.INVALID_JOB, "data location '" + location + "' must be a local directory");
+        }
+        Path dir = (uri.getScheme() == null ? Path.of(location) : Path.of(uri)).toAbsolutePath().normalize();
+        Path root = allowedRootOf(dir);
+        if (!Files.isDirectory(dir)) {
+            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "data directory not found: " + dir);
+        }
+        try {
+            if (!dir.toRealPath().startsWith(root.toRealPath())) {
+                throw outside(dir);
+            }
+        } catch (IOException e) {
+            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "cannot read " + dir + ": " + e.getMessage());
+        }
+        return dir;
+    }
+
+    /** Whether a location names a single archive file rather than a directory of files. */
+    public static boolean isArchive(String location) {
+        String l = location.toLowerCase(Locale.ROOT);
+        return l.endsWith(".tar") || l.endsWith(".tar.gz") || l.endsWith(".tgz");
+    }
+
     /**
      * One file of a data set: {@code location/name}, trying each candidate name in turn (for example
      * with and without .gz).

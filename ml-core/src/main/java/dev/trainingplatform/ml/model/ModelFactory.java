@@ -39,7 +39,7 @@ public final class ModelFactory {
 
     public static final Set<String> LAYER_TYPES = new TreeSet<>(List.of(
             "dense", "relu", "tanh", "sigmoid", "gelu", "flatten", "rescale", "normalize", "dropout",
-            "conv1d", "conv2d", "layerNorm", "pool", "globalPool"));
+            "conv1d", "conv2d", "layerNorm", "pool", "globalPool", "randomFlip", "randomResizedCrop"));
 
     private ModelFactory() {}
 
@@ -235,6 +235,23 @@ public final class ModelFactory {
                     return dims == 1 ? Pool.globalMaxPool1dBlock() : Pool.globalMaxPool2dBlock();
                 }
                 return dims == 1 ? Pool.globalAvgPool1dBlock() : Pool.globalAvgPool2dBlock();
+            }
+            case "randomFlip":
+            case "randomResizedCrop": {
+                if (in.dimension() != 3) {
+                    throw a.invalid("augments (channels, height, width) images but gets shape " + in);
+                }
+                if (type.equals("randomFlip")) {
+                    return RandomImageAugmentation.horizontalFlip();
+                }
+                double scaleMin = a.number("scaleMin", 0.08);
+                double scaleMax = a.number("scaleMax", 1.0);
+                double ratioMin = a.number("ratioMin", 3.0 / 4);
+                double ratioMax = a.number("ratioMax", 4.0 / 3);
+                if (!(0 < scaleMin && scaleMin <= scaleMax && scaleMax <= 1) || !(0 < ratioMin && ratioMin <= ratioMax)) {
+                    throw a.invalid("needs 0 < scaleMin <= scaleMax <= 1 and 0 < ratioMin <= ratioMax");
+                }
+                return RandomImageAugmentation.resizedCrop(scaleMin, scaleMax, ratioMin, ratioMax);
             }
             default:
                 throw new JobRejectedException(ErrorCode.UNKNOWN_LAYER, a.where() + ": unknown layer type '"

@@ -46,6 +46,25 @@ public final class Presets {
         }
         regression.add(layer("dense", "units", 1L, "init", "heNormal", "biasInit", 1.0));
         PRESETS.put("regression-mlp", List.copyOf(regression));
+
+        // Workload 5: augmentation (training only), per-channel normalisation, Conv 32 3x3 -> ReLU ->
+        // avg-pool 2 -> Conv 64 3x3 -> ReLU -> avg-pool 2 -> Dense 256 -> ReLU -> Dense 10. The
+        // convolutions pad SAME, as Flax's nn.Conv does by default.
+        PRESETS.put("cifar10-cnn", List.of(
+                layer("randomFlip"),
+                layer("randomResizedCrop", "scaleMin", 0.8, "scaleMax", 1.0, "ratioMin", 0.9, "ratioMax", 1.1),
+                layer("rescale", "scale", 1.0 / 255),
+                layer("normalize", "mean", List.of(0.4914, 0.4822, 0.4465), "std", List.of(0.2470, 0.2435, 0.2616)),
+                layer("conv2d", "filters", 32L, "kernelSize", 3L, "padding", "same"),
+                layer("relu"),
+                layer("pool", "mode", "avg", "size", 2L),
+                layer("conv2d", "filters", 64L, "kernelSize", 3L, "padding", "same"),
+                layer("relu"),
+                layer("pool", "mode", "avg", "size", 2L),
+                layer("flatten"),
+                layer("dense", "units", 256L),
+                layer("relu"),
+                layer("dense", "units", 10L)));
     }
 
     private Presets() {}

@@ -41,6 +41,15 @@ class ModelFactoryTest {
     }
 
     @Test
+    void cifarPresetHasTheParameterCountOfSamePaddedConvolutions() {
+        ModelSpec spec = Presets.resolve(ModelSpec.newBuilder().setPreset("cifar10-cnn").build());
+        ModelFactory.BuiltModel model = ModelFactory.build(spec.getLayers(), new Shape(3, 32, 32));
+        // conv 3*9*32+32, conv 32*9*64+64, dense (8*8*64)*256+256, dense 256*10+10
+        assertThat(model.parameterCount()).isEqualTo(896 + 18_496 + 1_048_832 + 2_570);
+        assertThat(model.outputShape()).isEqualTo(new Shape(10));
+    }
+
+    @Test
     void convolutionalLayersTrackShapes() {
         List<Layer> layers = List.of(
                 layer("conv2d", "filters", 8L, "kernelSize", 3L),

@@ -51,6 +51,22 @@ class WorkloadMechanicsTest {
     }
 
     @Test
+    void cifarCnnTrainsWithAugmentationOnGeneratedImages() throws Exception {
+        Path files = dev.trainingplatform.ml.testdata.Cifar10Files.writeBinary(dir.resolve("cifar"), 60, 50);
+        LoadedDataset data = load(DatasetSpec.newBuilder().setName("cifar10").setLocation(files.toString())
+                .setOptions(Map.of("validationSize", "30")).build());
+        assertThat(data.train().size()).isEqualTo(270);
+        TrainingJob job = TrainingJob.newBuilder().setJobId("cifar")
+                .setModel(ModelSpec.newBuilder().setPreset("cifar10-cnn").build())
+                .setDataset(DatasetSpec.newBuilder().setName("cifar10").build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
+                .setBatchSize(32).setDropLastBatch(true).setEpochs(4).setTestEveryEpoch(true).build();
+        List<Training.EpochResult> epochs = train(job, data);
+        assertThat(epochs.get(3).trainLoss()).isLessThan(epochs.get(0).trainLoss());
+        assertThat(epochs.get(3).testAccuracy()).isGreaterThan(0.3);
+    }
+
+    @Test
     void regressionMlpFitsTheCurveWithEachOptimizer() {
         LoadedDataset data = load(DatasetSpec.newBuilder().setName("synthetic-regression").build());
         assertThat(data.train().size()).isEqualTo(400);
