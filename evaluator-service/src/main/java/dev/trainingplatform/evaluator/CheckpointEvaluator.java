@@ -5,6 +5,7 @@ import dev.trainingplatform.contract.CurvePoint;
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.contract.EvaluationError;
 import dev.trainingplatform.contract.EvaluationResult;
+import dev.trainingplatform.contract.PredictionExample;
 import dev.trainingplatform.contract.RegressionMetrics;
 import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.data.DatasetCatalog;
@@ -26,6 +27,7 @@ import org.jboss.logging.Logger;
 public class CheckpointEvaluator {
 
     private static final Logger LOG = Logger.getLogger(CheckpointEvaluator.class);
+    private static final int EXAMPLES = 6;
 
     @Inject
     CheckpointParameters parameters;
@@ -55,7 +57,8 @@ public class CheckpointEvaluator {
                 result.setTestAccuracy(outcome.accuracy())
                         .setClassNames(data.classNames())
                         .setConfusionMatrix(matrix)
-                        .setPerClass(ClassificationReport.perClass(outcome.confusion(), data.classNames()));
+                        .setPerClass(ClassificationReport.perClass(outcome.confusion(), data.classNames()))
+                        .setExamples(examples(data, outcome));
             } else {
                 result.setRegression(regression(data, outcome));
             }
@@ -69,6 +72,22 @@ public class CheckpointEvaluator {
             result.setError(new EvaluationError(ErrorCode.INTERNAL_ERROR, "internal error: " + e));
         }
         return result.setDurationMs((System.nanoTime() - started) / 1_000_000).setTimestamp(Instant.now()).build();
+    }
+
+    /** A few test inputs shown as text with their predictions, spread over the test split. */
+    private static List<PredictionExample> examples(LoadedDataset data, TestSetEvaluation.Outcome outcome) {
+        List<PredictionExample> examples = new ArrayList<>();
+        if (data.testSampleText() == null) {
+            return examples;
+        }
+        int n = data.test().size();
+        for (int k = 0; k < Math.min(EXAMPLES, n); k++) {
+            int i = (int) ((long) k * n / EXAMPLES);
+            examples.add(new PredictionExample(data.testSampleText().apply(i),
+                    data.classNames().get((int) outcome.predictions()[i]),
+                    data.classNames().get((int) data.test().labels()[i])));
+        }
+        return examples;
     }
 
     private static RegressionMetrics regression(LoadedDataset data, TestSetEvaluation.Outcome outcome) {

@@ -15,7 +15,7 @@ public final class DatasetCatalog {
 
     public DatasetCatalog(DataSources sources) {
         this.files = new DataFiles(sources);
-        for (DatasetLoader l : List.<DatasetLoader>of(new FashionMnist(), new UcrTimeSeries(), new SyntheticRegression(), new Cifar10())) {
+        for (DatasetLoader l : List.<DatasetLoader>of(new FashionMnist(), new UcrTimeSeries(), new SyntheticRegression(), new Cifar10(), new ImdbReviews())) {
             loaders.put(l.name(), l);
         }
     }

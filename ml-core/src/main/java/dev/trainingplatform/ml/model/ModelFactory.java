@@ -39,7 +39,8 @@ public final class ModelFactory {
 
     public static final Set<String> LAYER_TYPES = new TreeSet<>(List.of(
             "dense", "relu", "tanh", "sigmoid", "gelu", "flatten", "rescale", "normalize", "dropout",
-            "conv1d", "conv2d", "layerNorm", "pool", "globalPool", "randomFlip", "randomResizedCrop"));
+            "conv1d", "conv2d", "layerNorm", "pool", "globalPool", "randomFlip", "randomResizedCrop",
+            "tokenAndPositionEmbedding", "transformerBlock"));
 
     private ModelFactory() {}
 
@@ -252,6 +253,29 @@ public final class ModelFactory {
                     throw a.invalid("needs 0 < scaleMin <= scaleMax <= 1 and 0 < ratioMin <= ratioMax");
                 }
                 return RandomImageAugmentation.resizedCrop(scaleMin, scaleMax, ratioMin, ratioMax);
+            }
+            case "tokenAndPositionEmbedding": {
+                long vocabulary = a.positiveInt("vocabularySize");
+                long length = a.positiveInt("maxLength");
+                long dim = a.positiveInt("dim");
+                if (in.dimension() != 1 || in.get(0) != length) {
+                    throw a.invalid("expects (" + length + ") token ids but gets shape " + in);
+                }
+                return new TokenAndPositionEmbedding(vocabulary, length, dim);
+            }
+            case "transformerBlock": {
+                long heads = a.positiveInt("heads");
+                long dim = a.positiveInt("dim");
+                long feedForward = a.positiveInt("feedForward");
+                float dropout = (float) a.fraction("dropout", 0.1);
+                float eps = (float) a.number("epsilon", 1e-6);
+                if (eps <= 0) {
+                    throw a.invalid("'epsilon' must be positive");
+                }
+                if (in.dimension() != 2 || in.get(0) != dim) {
+                    throw a.invalid("expects a (" + dim + ", length) sequence but gets shape " + in);
+                }
+                return new TransformerBlock((int) heads, dim, feedForward, dropout, eps);
             }
             default:
                 throw new JobRejectedException(ErrorCode.UNKNOWN_LAYER, a.where() + ": unknown layer type '"

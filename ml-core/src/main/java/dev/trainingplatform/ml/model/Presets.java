@@ -47,6 +47,19 @@ public final class Presets {
         regression.add(layer("dense", "units", 1L, "init", "heNormal", "biasInit", 1.0));
         PRESETS.put("regression-mlp", List.copyOf(regression));
 
+        // Workload 2: token + position embeddings, one post-norm transformer block (2 heads, 32
+        // features, feed-forward 32, dropout 0.1, eps 1e-6), mean over tokens, dropout, Dense 20
+        // ReLU, dropout, Dense 2 (logits). Dropout is active in training only.
+        PRESETS.put("imdb-transformer", List.of(
+                layer("tokenAndPositionEmbedding", "vocabularySize", 20_000L, "maxLength", 200L, "dim", 32L),
+                layer("transformerBlock", "heads", 2L, "dim", 32L, "feedForward", 32L, "dropout", 0.1, "epsilon", 1e-6),
+                layer("globalPool", "mode", "avg"),
+                layer("dropout", "rate", 0.1),
+                layer("dense", "units", 20L),
+                layer("relu"),
+                layer("dropout", "rate", 0.1),
+                layer("dense", "units", 2L)));
+
         // Workload 5: augmentation (training only), per-channel normalisation, Conv 32 3x3 -> ReLU ->
         // avg-pool 2 -> Conv 64 3x3 -> ReLU -> avg-pool 2 -> Dense 256 -> ReLU -> Dense 10. The
         // convolutions pad SAME, as Flax's nn.Conv does by default.

@@ -6,6 +6,7 @@ import dev.trainingplatform.contract.ModelSpec;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.data.LoadedDataset;
+import dev.trainingplatform.ml.data.Split;
 import dev.trainingplatform.ml.model.ModelFactory;
 import dev.trainingplatform.ml.model.Presets;
 
@@ -19,11 +20,31 @@ public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data,
         ModelSpec model = Presets.resolve(job.getModel());
         ModelFactory.BuiltModel built = ModelFactory.build(model.getLayers(), data.train().sampleShape());
         checkOutput(job.getLoss(), built, data);
+        checkTokenIds(model, data);
         if (built.parameterCount() > limits.maxParameters()) {
             throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "the model has " + built.parameterCount()
                     + " parameters, more than this service's limit of " + limits.maxParameters());
         }
         return new TrainingPlan(job, model, data, built);
+    }
+
+    /** Token ids must index into the model's embedding table. */
+    static void checkTokenIds(ModelSpec model, LoadedDataset data) {
+        var first = model.getLayers().get(0);
+        if (!first.getType().equals("tokenAndPositionEmbedding")) {
+            return;
+        }
+        long vocabulary = (Long) first.getArgs().get("vocabularySize");
+        float max = 0;
+        for (Split split : java.util.List.of(data.train(), data.test())) {
+            for (float id : split.features()) {
+                max = Math.max(max, id);
+            }
+        }
+        if (max >= vocabulary) {
+            throw new JobRejectedException(ErrorCode.INVALID_MODEL, "the data holds token id " + (long) max
+                    + " but the embedding has vocabularySize " + vocabulary + "; give the data set the same vocabularySize");
+        }
     }
 
     /** Checks a (checkpointed) model against the data it is evaluated on. */

@@ -50,6 +50,23 @@ class ModelFactoryTest {
     }
 
     @Test
+    void imdbPresetHasTheKerasTutorialsParameterCount() {
+        ModelSpec spec = Presets.resolve(ModelSpec.newBuilder().setPreset("imdb-transformer").build());
+        ModelFactory.BuiltModel model = ModelFactory.build(spec.getLayers(), new Shape(200));
+        // Keras' summary: embedding 646 400, transformer block 10 656, dense 660, dense 42.
+        assertThat(model.parameterCount()).isEqualTo(646_400 + 10_656 + 660 + 42);
+        assertThat(model.outputShape()).isEqualTo(new Shape(2));
+    }
+
+    @Test
+    void transformerBlockMustMatchTheEmbeddingWidth() {
+        assertThatThrownBy(() -> ModelFactory.build(List.of(
+                layer("tokenAndPositionEmbedding", "vocabularySize", 100L, "maxLength", 10L, "dim", 8L),
+                layer("transformerBlock", "heads", 2L, "dim", 16L, "feedForward", 8L)), new Shape(10)))
+                .hasMessageContaining("layer 1 (transformerBlock)").hasMessageContaining("(16, length)");
+    }
+
+    @Test
     void convolutionalLayersTrackShapes() {
         List<Layer> layers = List.of(
                 layer("conv2d", "filters", 8L, "kernelSize", 3L),

@@ -67,6 +67,37 @@ class WorkloadMechanicsTest {
     }
 
     @Test
+    void imdbTransformerLearnsGeneratedSentiment() throws Exception {
+        Path files = dev.trainingplatform.ml.testdata.ImdbFiles.write(dir.resolve("imdb"), 100);
+        LoadedDataset data = load(DatasetSpec.newBuilder().setName("imdb").setLocation(files.toString()).build());
+        TrainingJob job = TrainingJob.newBuilder().setJobId("imdb")
+                .setModel(ModelSpec.newBuilder().setPreset("imdb-transformer").build())
+                .setDataset(DatasetSpec.newBuilder().setName("imdb").build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
+                .setBatchSize(32).setEpochs(10).setTestEveryEpoch(true).build();
+        List<Training.EpochResult> epochs = train(job, data);
+        assertThat(epochs.get(9).trainLoss()).isLessThan(epochs.get(0).trainLoss());
+        assertThat(epochs.get(9).testAccuracy()).isGreaterThan(0.8);
+    }
+
+    @Test
+    void aDataVocabularyLargerThanTheEmbeddingIsRejected() throws Exception {
+        Path files = dev.trainingplatform.ml.testdata.ImdbFiles.write(dir.resolve("imdb"), 5);
+        LoadedDataset data = load(DatasetSpec.newBuilder().setName("imdb").setLocation(files.toString()).build());
+        TrainingJob job = TrainingJob.newBuilder().setJobId("imdb-small")
+                .setModel(ModelSpec.newBuilder().setLayers(List.of(
+                        dev.trainingplatform.ml.model.Presets.layer("tokenAndPositionEmbedding", "vocabularySize", 5L,
+                                "maxLength", 200L, "dim", 8L),
+                        dev.trainingplatform.ml.model.Presets.layer("globalPool"),
+                        dev.trainingplatform.ml.model.Presets.layer("dense", "units", 2L))).build())
+                .setDataset(DatasetSpec.newBuilder().setName("imdb").build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
+                .setBatchSize(8).setEpochs(1).build();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> TrainingPlan.of(job, data, JobLimits.defaults()))
+                .hasMessageContaining("vocabularySize 5");
+    }
+
+    @Test
     void regressionMlpFitsTheCurveWithEachOptimizer() {
         LoadedDataset data = load(DatasetSpec.newBuilder().setName("synthetic-regression").build());
         assertThat(data.train().size()).isEqualTo(400);
