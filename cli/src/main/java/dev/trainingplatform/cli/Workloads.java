@@ -13,7 +13,7 @@ import java.util.Locale;
 /** The five reference workloads as jobs, with their tutorials' hyperparameters. */
 final class Workloads {
 
-    static final List<String> NAMES = List.of("fashion-mnist", "forda", "regression", "cifar10");
+    static final List<String> NAMES = List.of("fashion-mnist", "forda", "regression", "cifar10", "imdb");
 
     private Workloads() {}
 
@@ -48,6 +48,11 @@ final class Workloads {
                     .setBatchSize(128).setDropLastBatch(true).setEvaluationBatchSize(500).setEpochs(100)
                     // An evaluation every 10 epochs: a long run leaves results even if cut short.
                     .setCheckpoint(dev.trainingplatform.contract.CheckpointPolicy.newBuilder().setEveryEpochs(10).build());
+            case "imdb" -> job
+                    .setModel(preset("imdb-transformer"))
+                    .setDataset(DatasetSpec.newBuilder().setName("imdb").build())
+                    .setOptimizer(adam(1e-4))
+                    .setBatchSize(128).setEvaluationBatchSize(500).setEpochs(10);
             default -> throw new IllegalArgumentException("unknown workload '" + workload + "'; workloads: "
                     + String.join(", ", NAMES));
         }

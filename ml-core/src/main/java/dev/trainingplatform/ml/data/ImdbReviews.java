@@ -40,7 +40,13 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 public final class ImdbReviews implements DatasetLoader {
 
     public static final String NAME = "imdb";
-    public static final String CANONICAL_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz";
+    public static final String CANONICAL_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz";
+    public static final String KERAS_NPZ_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb.npz";
+    public static final String WORD_INDEX_URL =
+            "https://storage.googleapis.com/tensorflow/tf-keras-datasets/imdb_word_index.json";
+    /** SHA-256 of Keras' imdb_word_index.json (the copy in this project's shared data has it). */
+    private static final DataFiles.Checksum WORD_INDEX_SHA256 = new DataFiles.Checksum(
+            "027313fe9a320280f3bf0fac5baf58c4a683cf39a7ed9c3d3d3912bde4284cf6", false);
     public static final List<String> CLASS_NAMES = List.of("negative", "positive");
     private static final String KERAS_FILTERS = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n";
     static final int PAD = 0;
@@ -205,8 +211,7 @@ public final class ImdbReviews implements DatasetLoader {
             return files.archive(given, null);
         }
         if (location.startsWith("http:") || location.startsWith("https:")) {
-            String base = location.substring(0, location.lastIndexOf('/') + 1);
-            return files.file(base, null, "imdb_word_index.json");
+            return files.archive(WORD_INDEX_URL, WORD_INDEX_SHA256);
         }
         Path p = Path.of(location).toAbsolutePath().normalize();
         String dir = DataFiles.isArchive(location) ? p.getParent().toString() : p.toString();
