@@ -65,6 +65,10 @@ final class ResultPrinter {
                         c.getRecall(), c.getF1(), c.getSupport()));
             }
         }
+        for (var e : r.getExamples()) {
+            String text = e.getInput().length() > 160 ? "..." + e.getInput().substring(e.getInput().length() - 157) : e.getInput();
+            b.append(String.format(Locale.ROOT, "  predicted %-10s actual %-10s %s%n", e.getPredicted(), e.getActual(), text));
+        }
         return b.toString();
     }
 
