@@ -40,7 +40,11 @@ public final class Cifar10 implements DatasetLoader {
 
     public static final String NAME = "cifar10";
     public static final String CANONICAL_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
-    public static final List<String> CLASS_NAMES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog",
+    /** The tutorial's names for the ten classes, in label order. */
+    public static final List<String> CLASS_NAMES = List.of("plane", "car", "bird", "cat", "deer", "dog",
+            "frog", "horse", "ship", "truck");
+    /** The folder names of the usual image-folder copies, which mean the same classes. */
+    static final List<String> FOLDER_NAMES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog",
             "frog", "horse", "ship", "truck");
     private static final Shape SAMPLE = new Shape(3, 32, 32);
     private static final int PIXELS = 3 * 32 * 32;
@@ -152,7 +156,7 @@ public final class Cifar10 implements DatasetLoader {
         Images images = new Images();
         TreeMap<String, List<Path>> train = classFolders(dir.resolve("train"));
         TreeMap<String, List<Path>> test = classFolders(dir.resolve("test"));
-        images.classNames = List.copyOf(train.keySet());
+        images.classNames = displayNames(train.keySet());
         if (!train.keySet().equals(test.keySet())) {
             throw new JobRejectedException(ErrorCode.DATA_CORRUPT, "train classes " + train.keySet()
                     + " differ from test classes " + test.keySet());
@@ -239,7 +243,7 @@ public final class Cifar10 implements DatasetLoader {
             throw new JobRejectedException(ErrorCode.DATA_CORRUPT, archive + ": train classes " + trainFolders.keySet()
                     + " differ from test classes " + testFolders.keySet());
         }
-        images.classNames = List.copyOf(trainFolders.keySet());
+        images.classNames = displayNames(trainFolders.keySet());
         int label = 0;
         for (String cls : trainFolders.keySet()) {
             for (byte[] chw : trainFolders.get(cls)) {
@@ -251,6 +255,11 @@ public final class Cifar10 implements DatasetLoader {
             label++;
         }
         return images;
+    }
+
+    /** The tutorial's class names when the folders are CIFAR-10's own, the folder names otherwise. */
+    private static List<String> displayNames(java.util.Set<String> folders) {
+        return List.copyOf(folders).equals(FOLDER_NAMES) ? CLASS_NAMES : List.copyOf(folders);
     }
 
     private static boolean isGzip(Path file) throws IOException {
