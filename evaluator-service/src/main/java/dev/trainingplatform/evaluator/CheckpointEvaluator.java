@@ -8,7 +8,6 @@ import dev.trainingplatform.contract.EvaluationResult;
 import dev.trainingplatform.contract.PredictionExample;
 import dev.trainingplatform.contract.RegressionMetrics;
 import dev.trainingplatform.ml.JobRejectedException;
-import dev.trainingplatform.ml.data.DatasetCatalog;
 import dev.trainingplatform.ml.data.LoadedDataset;
 import dev.trainingplatform.ml.eval.CheckpointEvaluation;
 import dev.trainingplatform.ml.eval.ClassificationReport;
@@ -33,7 +32,7 @@ public class CheckpointEvaluator {
     CheckpointParameters parameters;
 
     @Inject
-    DatasetCatalog datasets;
+    TestDataCache datasets;
 
     public EvaluationResult evaluate(Checkpoint checkpoint) {
         long started = System.nanoTime();
