@@ -39,6 +39,16 @@ class JobThroughBothServicesTest {
     static Path work;
     static Path data;
     static ContractClient client;
+    static final int TRAINER_PORT = freePort();
+    static final int EVALUATOR_PORT = freePort();
+
+    private static int freePort() {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     @BeforeAll
     static void startTheStack() throws Exception {
@@ -48,8 +58,8 @@ class JobThroughBothServicesTest {
         data = FashionMnistFiles.write(work.resolve("data/fashion-mnist"), 300, 100, true);
         Map<String, String> env = Map.ofEntries(
                 Map.entry("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers()),
-                Map.entry("TRAINER_HTTP_PORT", "0"),
-                Map.entry("EVALUATOR_HTTP_PORT", "0"),
+                Map.entry("TRAINER_HTTP_PORT", String.valueOf(TRAINER_PORT)),
+                Map.entry("EVALUATOR_HTTP_PORT", String.valueOf(EVALUATOR_PORT)),
                 Map.entry("TRAINER_DATA_ROOTS", work.resolve("data").toString()),
                 Map.entry("EVALUATOR_DATA_ROOTS", work.resolve("data").toString()),
                 Map.entry("TRAINER_DATA_CACHE", work.resolve("cache").toString()),
@@ -129,6 +139,35 @@ class JobThroughBothServicesTest {
             assertThat(result.getTestAccuracy()).isGreaterThan(0.5);
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+        }
+    }
+
+    /** The endpoints the Kubernetes probes use answer UP on both packaged services. */
+    @Test
+    void healthEndpointsThatTheProbesUseAreUp() throws Exception {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+        for (int port : new int[] {TRAINER_PORT, EVALUATOR_PORT}) {
+            for (String path : List.of("/q/health/started", "/q/health/live", "/q/health/ready")) {
+                java.net.URI uri = java.net.URI.create("http://127.0.0.1:" + port + path);
+                int status = -1;
+                String body = "";
+                long deadline = System.nanoTime() + WAIT.toNanos();
+                while (status != 200 && System.nanoTime() < deadline) {
+                    try {
+                        var response = http.send(java.net.http.HttpRequest.newBuilder(uri).build(),
+                                java.net.http.HttpResponse.BodyHandlers.ofString());
+                        status = response.statusCode();
+                        body = response.body();
+                    } catch (java.net.ConnectException starting) {
+                        Thread.sleep(500);
+                    }
+                    if (status != 200) {
+                        Thread.sleep(500);
+                    }
+                }
+                assertThat(status).as(uri + " " + body).isEqualTo(200);
+                assertThat(body).contains("\"status\": \"UP\"");
+            }
         }
     }
 
