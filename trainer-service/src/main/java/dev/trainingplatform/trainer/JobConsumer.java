@@ -20,6 +20,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 public class JobConsumer {
 
     private static final AvroCodec<TrainingJob> JOBS = AvroCodec.of(TrainingJob.class);
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(JobConsumer.class);
 
     @Inject
     JobRunner runner;
@@ -33,7 +34,14 @@ public class JobConsumer {
         } catch (UndecodableRecordException e) {
             return message.nack(e);
         }
-        runner.run(job);
+        try {
+            runner.run(job);
+        } catch (RuntimeException e) {
+            // JobRunner turns a job's own failures into a FAILED status; what still escapes is the
+            // platform failing (e.g. the broker refusing the status). Keep the record, with the reason.
+            LOG.errorf(e, "job %s could not be handled; sending its record to the dead-letter topic", job.getJobId());
+            return message.nack(e);
+        }
         return message.ack();
     }
 }

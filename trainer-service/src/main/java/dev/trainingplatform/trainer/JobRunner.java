@@ -39,30 +39,53 @@ public class JobRunner {
     @Inject
     JobLimits limits;
 
+    @Inject
+    TrainingProgress progress;
+
+    @Inject
+    TrainerMetrics trainerMetrics;
+
     public void run(TrainingJob job) {
         String jobId = job.getJobId() == null || job.getJobId().isBlank() ? "(no job id)" : job.getJobId();
         int[] epochsDone = {0};
+        trainerMetrics.jobStarted();
         try {
             status.publish(jobId, JobState.QUEUED, 0);
             JobValidator.validate(job, limits);
             LoadedDataset data = datasets.load(job.getDataset());
             TrainingPlan plan = TrainingPlan.of(job, data, limits);
             status.publish(jobId, JobState.RUNNING, 0);
+            progress.started(jobId, job.getEpochs());
             int every = job.getCheckpoint() == null ? 0 : job.getCheckpoint().getEveryEpochs();
-            Training.run(plan, (epoch, parameters) -> {
-                metrics.publish(jobId, epoch);
-                epochsDone[0] = epoch.epoch();
-                boolean last = epoch.epoch() == epoch.totalEpochs();
-                if (last || every > 0 && epoch.epoch() % every == 0) {
-                    checkpoints.publish(plan, epoch.epoch(), parameters.get());
+            Training.run(plan, new Training.Observer() {
+                @Override
+                public void epochFinished(Training.EpochResult epoch, java.util.function.Supplier<byte[]> parameters) {
+                    metrics.publish(jobId, epoch);
+                    epochsDone[0] = epoch.epoch();
+                    progress.epochFinished(epoch.epoch());
+                    trainerMetrics.epochFinished(epoch.durationMs(), epoch.trainSamples());
+                    boolean last = epoch.epoch() == epoch.totalEpochs();
+                    if (last || every > 0 && epoch.epoch() % every == 0) {
+                        checkpoints.publish(plan, epoch.epoch(), parameters.get());
+                    }
+                }
+
+                @Override
+                public void batchFinished() {
+                    progress.batchFinished();
                 }
             });
             status.publish(jobId, JobState.SUCCEEDED, epochsDone[0]);
+            trainerMetrics.jobSucceeded();
         } catch (JobRejectedException e) {
             status.failed(jobId, e.code(), e.getMessage(), epochsDone[0]);
+            trainerMetrics.jobFailed(e.code());
         } catch (RuntimeException | OutOfMemoryError e) {
             LOG.errorf(e, "job %s failed unexpectedly", jobId);
             status.failed(jobId, ErrorCode.INTERNAL_ERROR, "internal error: " + e, epochsDone[0]);
+            trainerMetrics.jobFailed(ErrorCode.INTERNAL_ERROR);
+        } finally {
+            progress.ended();
         }
     }
 }

@@ -18,6 +18,14 @@ public interface TrainerConfig {
 
     CheckpointStore checkpoint();
 
+    Health health();
+
+    interface Health {
+        /** Liveness turns DOWN when a running job finishes no batch for this long. */
+        @WithDefault("PT30M")
+        java.time.Duration stuckAfter();
+    }
+
     interface Data extends DataSettings {
     }
 

@@ -108,6 +108,59 @@ class TrainerFlowTest {
         assertThat(Sha256.of(bytes)).isEqualTo(c.getParametersSha256());
     }
 
+    @io.quarkus.test.common.http.TestHTTPResource("/q/metrics")
+    java.net.URI metricsUri;
+
+    @io.quarkus.test.common.http.TestHTTPResource("/q/health/ready")
+    java.net.URI readyUri;
+
+    @io.quarkus.test.common.http.TestHTTPResource("/q/health/live")
+    java.net.URI liveUri;
+
+    private static java.net.http.HttpResponse<String> get(java.net.URI uri) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(uri).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static double sample(String metrics, String line) {
+        return metrics.lines().filter(l -> l.startsWith(line)).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(0);
+    }
+
+    @Test
+    void metricsCountJobsEpochsAndSamplesWithoutPerJobLabels() throws Exception {
+        String before = get(metricsUri).body();
+        TrainingJob job = job().setEpochs(2).build();
+        client.submit(job);
+        assertThat(terminal(job.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+        TrainingJob bad = job().setEpochs(0).build();
+        client.submit(bad);
+        assertThat(terminal(bad.getJobId()).getState()).isEqualTo(JobState.FAILED);
+
+        var response = get(metricsUri);
+        assertThat(response.statusCode()).isEqualTo(200);
+        String after = response.body();
+        String succeeded = "trainer_jobs_total{error=\"none\",outcome=\"succeeded\"}";
+        assertThat(sample(after, succeeded) - sample(before, succeeded)).isEqualTo(1.0);
+        String failed = "trainer_jobs_total{error=\"INVALID_HYPERPARAMETER\",outcome=\"failed\"}";
+        assertThat(sample(after, failed) - sample(before, failed)).isEqualTo(1.0);
+        assertThat(sample(after, "trainer_samples_trained_total") - sample(before, "trainer_samples_trained_total"))
+                .isEqualTo(600.0);
+        assertThat(sample(after, "trainer_epoch_duration_seconds_count")
+                - sample(before, "trainer_epoch_duration_seconds_count")).isEqualTo(2.0);
+        assertThat(after).contains("trainer_job_progress").doesNotContain(job.getJobId());
+    }
+
+    @Test
+    void readinessChecksKafkaAndLivenessReportsTrainingProgress() throws Exception {
+        var ready = get(readyUri);
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).contains("Kafka connection health check").contains("\"status\": \"UP\"");
+        var live = get(liveUri);
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(live.body()).contains("trainer progress");
+    }
+
     @Test
     void checkpointPolicyPublishesEveryNthEpochAndTheLast() {
         TrainingJob job = job().setEpochs(3).setCheckpoint(

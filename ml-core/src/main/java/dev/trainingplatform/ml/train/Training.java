@@ -42,6 +42,10 @@ public final class Training {
         /** @param parameters serializes the current parameters, on demand */
         void epochFinished(EpochResult result, Supplier<byte[]> parameters);
 
+        /** After every training batch: progress for health checks. */
+        default void batchFinished() {
+        }
+
         /** Polled between batches: true stops training after the current batch. */
         default boolean stopRequested() {
             return false;
@@ -94,6 +98,7 @@ public final class Training {
                                 EasyTrain.trainBatch(trainer, batch);
                                 trainer.step();
                             }
+                            observer.batchFinished();
                             if (observer.stopRequested()) {
                                 return Outcome.STOPPED;
                             }
