@@ -70,8 +70,8 @@ public final class Cifar10 implements DatasetLoader {
             throw new JobRejectedException(ErrorCode.DATA_CORRUPT, "cannot read CIFAR-10 from " + location + ": " + e.getMessage());
         }
         images.check(location);
-        int validation = intOption(spec, "validationSize", 5000);
-        long seed = intOption(spec, "splitSeed", 42);
+        int validation = DatasetOptions.integer(spec, "validationSize", 5000, 0, 50_000);
+        long seed = DatasetOptions.integer(spec, "splitSeed", 42, 0, Integer.MAX_VALUE);
         Split train = images.train.toSplit(images.train.count() > validation ? validation : 0, seed)
                 .head(spec.getMaxTrainSamples());
         Split test = images.test.toSplit(0, seed).head(spec.getMaxTestSamples());
@@ -311,20 +311,4 @@ public final class Cifar10 implements DatasetLoader {
         return chw;
     }
 
-    private static int intOption(DatasetSpec spec, String name, int fallback) {
-        String v = spec.getOptions().get(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            int i = Integer.parseInt(v.trim());
-            if (i < 0) {
-                throw new NumberFormatException();
-            }
-            return i;
-        } catch (NumberFormatException e) {
-            throw new JobRejectedException(ErrorCode.INVALID_JOB, "data set option " + name + "='" + v
-                    + "' must be a non-negative integer");
-        }
-    }
 }

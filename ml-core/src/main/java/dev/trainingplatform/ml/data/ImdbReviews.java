@@ -62,8 +62,8 @@ public final class ImdbReviews implements DatasetLoader {
     @Override
     public LoadedDataset load(DatasetSpec spec, DataFiles files) {
         String location = files.locationFor(NAME, spec.getLocation());
-        int vocabulary = option(spec, "vocabularySize", 20_000);
-        int maxLength = option(spec, "maxLength", 200);
+        int vocabulary = DatasetOptions.integer(spec, "vocabularySize", 20_000, 4, 10_000_000);
+        int maxLength = DatasetOptions.integer(spec, "maxLength", 200, 1, 100_000);
         if (location.toLowerCase(Locale.ROOT).endsWith(".npz")) {
             rejectPickledNpz(files.archive(location, null));
         }
@@ -271,20 +271,4 @@ public final class ImdbReviews implements DatasetLoader {
         }
     }
 
-    private static int option(DatasetSpec spec, String name, int fallback) {
-        String v = spec.getOptions().get(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            int i = Integer.parseInt(v.trim());
-            if (i < 4 || i > 10_000_000) {
-                throw new NumberFormatException();
-            }
-            return i;
-        } catch (NumberFormatException e) {
-            throw new JobRejectedException(ErrorCode.INVALID_JOB, "data set option " + name + "='" + v
-                    + "' must be an integer between 4 and 10000000");
-        }
-    }
 }

@@ -2,10 +2,7 @@ package dev.trainingplatform.ml.data;
 
 import ai.djl.ndarray.types.Shape;
 import dev.trainingplatform.contract.DatasetSpec;
-import dev.trainingplatform.contract.ErrorCode;
-import dev.trainingplatform.ml.JobRejectedException;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 
 /**
@@ -25,11 +22,10 @@ public final class SyntheticRegression implements DatasetLoader {
 
     @Override
     public LoadedDataset load(DatasetSpec spec, DataFiles files) {
-        Map<String, String> o = spec.getOptions();
-        int samples = (int) option(o, "samples", 400, 2, 10_000_000);
-        double noise = option(o, "noise", 0.2, 0, 1e6);
-        long seed = (long) option(o, "seed", 1234, Long.MIN_VALUE, Long.MAX_VALUE);
-        double xMax = option(o, "xMax", 5, 1e-9, 1e9);
+        int samples = DatasetOptions.integer(spec, "samples", 400, 2, 10_000_000);
+        double noise = DatasetOptions.number(spec, "noise", 0.2, 0, 1e6);
+        long seed = DatasetOptions.integer(spec, "seed", 1234, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        double xMax = DatasetOptions.number(spec, "xMax", 5, 1e-9, 1e9);
         float[] x = new float[samples];
         for (int i = 0; i < samples; i++) {
             x[i] = (float) (xMax * i / (samples - 1));
@@ -53,20 +49,4 @@ public final class SyntheticRegression implements DatasetLoader {
         return y;
     }
 
-    private static double option(Map<String, String> options, String name, double fallback, double min, double max) {
-        String v = options.get(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            double d = Double.parseDouble(v.trim());
-            if (!(d >= min && d <= max)) {
-                throw new NumberFormatException();
-            }
-            return d;
-        } catch (NumberFormatException e) {
-            throw new JobRejectedException(ErrorCode.INVALID_JOB, "data set option " + name + "='" + v
-                    + "' must be a number in [" + min + ", " + max + "]");
-        }
-    }
 }

@@ -82,6 +82,16 @@ class Cifar10Test {
     }
 
     @Test
+    void outOfRangeOrNonNumericOptionsAreRejected() throws Exception {
+        Path data = Cifar10Files.writeBinary(dir.resolve("bin"), 4, 4);
+        assertThatThrownBy(() -> load(data.toString(), Map.of("validationSize", "-1")))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_JOB))
+                .hasMessageContaining("validationSize='-1' must be a number in [0, 50000]");
+        assertThatThrownBy(() -> load(data.toString(), Map.of("splitSeed", "abc"))).hasMessageContaining("splitSeed='abc'");
+        assertThatThrownBy(() -> load(data.toString(), Map.of("validationSize", "2.5"))).hasMessageContaining("must be an integer");
+    }
+
+    @Test
     void truncatedBatchIsCorrupt() throws Exception {
         Path data = Cifar10Files.writeBinary(dir.resolve("bin"), 4, 4);
         byte[] batch = Files.readAllBytes(data.resolve("data_batch_3.bin"));
