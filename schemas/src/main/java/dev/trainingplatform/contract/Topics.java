@@ -13,6 +13,7 @@ public final class Topics {
     public static final String CHECKPOINTS = "training.checkpoints";
     public static final String EVALUATIONS = "evaluation.results";
     public static final String CHECKPOINTS_DLQ = "training.checkpoints.dlq";
+    public static final String CANCELLATIONS = "training.cancellations";
 
     /** Largest record the checkpoints topic takes: inline parameters of the preset models fit well below. */
     public static final int CHECKPOINT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -32,7 +33,10 @@ public final class Topics {
                         "retention.ms", String.valueOf(3L * 24 * 3600 * 1000))),
                 new TopicSpec(CHECKPOINTS_DLQ, 1, Map.of(
                         "max.message.bytes", String.valueOf(CHECKPOINT_MAX_MESSAGE_BYTES))),
-                new TopicSpec(EVALUATIONS, partitions, Map.of()));
+                new TopicSpec(EVALUATIONS, partitions, Map.of()),
+                // Compacted: every trainer reads it whole at start, so a cancel sent before any
+                // trainer picked the job up still applies.
+                new TopicSpec(CANCELLATIONS, 1, Map.of("cleanup.policy", "compact")));
     }
 
     private Topics() {}

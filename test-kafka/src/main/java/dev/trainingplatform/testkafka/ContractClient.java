@@ -73,6 +73,33 @@ public final class ContractClient {
         }
     }
 
+    /** The records keyed {@code key} on a topic now: read from the beginning up to the current end. */
+    public List<ConsumerRecord<String, byte[]>> readToEnd(String topic, String key) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                "bootstrap.servers", bootstrapServers,
+                "max.partition.fetch.bytes", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("could not read " + topic + " to its end");
+                }
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (key == null || key.equals(r.key())) {
+                        seen.add(r);
+                    }
+                }
+            }
+            return seen;
+        }
+    }
+
     /** Decoded values of one contract topic for one job, read until {@code done} holds. */
     public <T extends SpecificRecord> List<T> await(String topic, Class<T> type, String jobId,
                                                     Predicate<List<T>> done, Duration timeout) {

@@ -45,6 +45,9 @@ public class JobRunner {
     @Inject
     TrainerMetrics trainerMetrics;
 
+    @Inject
+    Cancellations cancellations;
+
     public void run(TrainingJob job) {
         String jobId = job.getJobId() == null || job.getJobId().isBlank() ? "(no job id)" : job.getJobId();
         int[] epochsDone = {0};
@@ -54,10 +57,15 @@ public class JobRunner {
             JobValidator.validate(job, limits);
             LoadedDataset data = datasets.load(job.getDataset());
             TrainingPlan plan = TrainingPlan.of(job, data, limits);
+            if (cancellations.isCancelled(jobId)) {
+                status.cancelled(jobId, "cancelled before it started", 0);
+                trainerMetrics.jobCancelled();
+                return;
+            }
             status.publish(jobId, JobState.RUNNING, 0);
             progress.started(jobId, job.getEpochs());
             int every = job.getCheckpoint() == null ? 0 : job.getCheckpoint().getEveryEpochs();
-            Training.run(plan, new Training.Observer() {
+            Training.Outcome outcome = Training.run(plan, new Training.Observer() {
                 @Override
                 public void epochFinished(Training.EpochResult epoch, java.util.function.Supplier<byte[]> parameters) {
                     metrics.publish(jobId, epoch);
@@ -74,7 +82,18 @@ public class JobRunner {
                 public void batchFinished() {
                     progress.batchFinished();
                 }
+
+                @Override
+                public boolean stopRequested() {
+                    return cancellations.isCancelled(jobId);
+                }
             });
+            if (outcome == Training.Outcome.STOPPED) {
+                status.cancelled(jobId, "cancelled after " + epochsDone[0] + " of " + job.getEpochs() + " epochs",
+                        epochsDone[0]);
+                trainerMetrics.jobCancelled();
+                return;
+            }
             status.publish(jobId, JobState.SUCCEEDED, epochsDone[0]);
             trainerMetrics.jobSucceeded();
         } catch (JobRejectedException e) {

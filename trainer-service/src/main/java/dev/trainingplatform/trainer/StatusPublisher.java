@@ -34,8 +34,13 @@ public class StatusPublisher {
                 .setEpochsCompleted(epochsCompleted).setInstance(instance.id()).setTimestamp(Instant.now()).build());
     }
 
+    public void cancelled(String jobId, String message, int epochsCompleted) {
+        send(JobStatus.newBuilder().setJobId(jobId).setState(JobState.CANCELLED).setMessage(message)
+                .setEpochsCompleted(epochsCompleted).setInstance(instance.id()).setTimestamp(Instant.now()).build());
+    }
+
     private void send(JobStatus s) {
-        LOG.infof("job %s %s%s", s.getJobId(), s.getState(), s.getMessage() == null ? "" : ": " + s.getErrorCode() + " " + s.getMessage());
+        LOG.infof("job %s %s%s", s.getJobId(), s.getState(), s.getMessage() == null ? "" : ": " + (s.getErrorCode() == null ? "" : s.getErrorCode() + " ") + s.getMessage());
         status.sendMessageAndAwait(KafkaRecord.of(s.getJobId(), s));
     }
 }

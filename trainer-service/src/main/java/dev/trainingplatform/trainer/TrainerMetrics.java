@@ -42,6 +42,14 @@ public class TrainerMetrics {
         registry.counter("trainer.jobs", "outcome", "succeeded", "error", "none").increment();
     }
 
+    public void cancelRequestRead() {
+        registry.counter("trainer.cancel.requests").increment();
+    }
+
+    public void jobCancelled() {
+        registry.counter("trainer.jobs", "outcome", "cancelled", "error", "none").increment();
+    }
+
     public void jobFailed(ErrorCode code) {
         registry.counter("trainer.jobs", "outcome", "failed", "error", code.name()).increment();
     }

@@ -122,6 +122,10 @@ class TrainerFlowTest {
                 java.net.http.HttpResponse.BodyHandlers.ofString());
     }
 
+    private double metric(String name) throws Exception {
+        return sample(get(metricsUri).body(), name);
+    }
+
     private static double sample(String metrics, String line) {
         return metrics.lines().filter(l -> l.startsWith(line)).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .findFirst().orElse(0);
@@ -159,6 +163,52 @@ class TrainerFlowTest {
         var live = get(liveUri);
         assertThat(live.statusCode()).isEqualTo(200);
         assertThat(live.body()).contains("trainer progress");
+    }
+
+    private void cancel(String jobId) {
+        client.send(Topics.CANCELLATIONS, jobId, dev.trainingplatform.contract.AvroCodec.of(
+                dev.trainingplatform.contract.CancelRequest.class).encode(dev.trainingplatform.contract.CancelRequest
+                .newBuilder().setJobId(jobId).setReason("test").setRequestedAt(java.time.Instant.now()).build()));
+    }
+
+    @Test
+    void aCancelRequestStopsARunningJobWithinABatchAndTheNextJobStillCompletes() {
+        TrainingJob job = job().setEpochs(5000).build();
+        client.submit(job);
+        client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> !m.isEmpty(), WAIT);
+        cancel(job.getJobId());
+
+        JobStatus last = terminal(job.getJobId());
+        assertThat(last.getState()).isEqualTo(JobState.CANCELLED);
+        assertThat(last.getEpochsCompleted()).isBetween(1, 4999);
+        assertThat(last.getMessage()).contains("cancelled after");
+        // No checkpoint for a cancelled job: it never reached its final epoch.
+        assertThat(client.readToEnd(Topics.CHECKPOINTS, job.getJobId())).isEmpty();
+
+        TrainingJob next = job().setEpochs(1).build();
+        client.submit(next);
+        assertThat(terminal(next.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+    }
+
+    @Test
+    void aJobCancelledBeforeItStartsNeverRuns() throws Exception {
+        TrainingJob job = job().build();
+        double seen = metric("trainer_cancel_requests_total");
+        cancel(job.getJobId());
+        // The job goes in only once the trainer has read the cancel, so the test does not race it.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (metric("trainer_cancel_requests_total") <= seen) {
+            assertThat(System.nanoTime()).as("trainer read the cancel request").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        client.submit(job);
+
+        JobStatus last = terminal(job.getJobId());
+        assertThat(last.getState()).isEqualTo(JobState.CANCELLED);
+        assertThat(last.getMessage()).isEqualTo("cancelled before it started");
+        assertThat(client.await(Topics.STATUS, JobStatus.class, job.getJobId(), s -> true, WAIT))
+                .extracting(JobStatus::getState).doesNotContain(JobState.RUNNING);
+        assertThat(client.readToEnd(Topics.METRICS, job.getJobId())).isEmpty();
     }
 
     @Test
