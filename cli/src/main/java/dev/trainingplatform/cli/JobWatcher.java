@@ -7,8 +7,10 @@ import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.UndecodableRecordException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,19 +19,25 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.utils.Utils;
 
 /**
- * Follows one job on the status, metrics and evaluation topics, from the offsets it was created at,
- * until the job is over and, when it succeeded, its final checkpoint has been evaluated.
+ * Reads one job's events from the status, metrics and evaluation topics (and notes whether its job
+ * record is on training.jobs). Either from now on ({@link #fromNow}) or its whole history first
+ * ({@link #fromBeginning}): records keyed by the job id all sit in one partition per topic, the one
+ * Kafka's default partitioner picks for the key, so only those partitions are read.
  */
 final class JobWatcher implements AutoCloseable {
 
     interface Listener {
-        void status(JobStatus status);
+        default void status(JobStatus status) {
+        }
 
-        void epoch(EpochMetrics metrics);
+        default void epoch(EpochMetrics metrics) {
+        }
 
-        void evaluation(EvaluationResult result);
+        default void evaluation(EvaluationResult result) {
+        }
     }
 
     private static final AvroCodec<JobStatus> STATUS = AvroCodec.of(JobStatus.class);
@@ -37,60 +45,120 @@ final class JobWatcher implements AutoCloseable {
     private static final AvroCodec<EvaluationResult> RESULTS = AvroCodec.of(EvaluationResult.class);
 
     private final KafkaConsumer<String, byte[]> consumer;
+    private final String jobId;
+    private final Map<TopicPartition, Long> endAtStart;
+    private JobStatus last;
+    private boolean finalEvaluation;
+    private boolean submitted;
 
-    /** Positions at the current end of the topics: only what happens from now on is seen. */
-    JobWatcher(Map<String, Object> kafka) {
+    private JobWatcher(Map<String, Object> kafka, String jobId, boolean fromBeginning) {
+        this.jobId = jobId;
         Map<String, Object> props = new HashMap<>(kafka);
         props.put("isolation.level", "read_committed");
+        props.put("enable.auto.commit", "false");
+        props.put("allow.auto.create.topics", "false");
         consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
+        List<String> topics = fromBeginning ? List.of(Topics.JOBS, Topics.STATUS, Topics.METRICS, Topics.EVALUATIONS)
+                : List.of(Topics.STATUS, Topics.METRICS, Topics.EVALUATIONS);
         List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(Topics.STATUS, Topics.METRICS, Topics.EVALUATIONS)) {
-            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        byte[] key = jobId.getBytes(StandardCharsets.UTF_8);
+        for (String topic : topics) {
+            int count = consumer.partitionsFor(topic).size();
+            if (count == 0) {
+                throw new CliException(CliException.NOT_FOUND, "topic " + topic + " does not exist; run create-topics");
+            }
+            // The producers' default partitioner: murmur2 of the serialized key.
+            partitions.add(new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % count));
         }
         consumer.assign(partitions);
-        consumer.seekToEnd(partitions);
+        if (fromBeginning) {
+            consumer.seekToBeginning(partitions);
+        } else {
+            consumer.seekToEnd(partitions);
+        }
         partitions.forEach(consumer::position);
+        endAtStart = consumer.endOffsets(partitions);
+    }
+
+    /** Sees only what happens from now on. */
+    static JobWatcher fromNow(Map<String, Object> kafka, String jobId) {
+        return new JobWatcher(kafka, jobId, false);
+    }
+
+    /** Replays the job's history, then follows it. */
+    static JobWatcher fromBeginning(Map<String, Object> kafka, String jobId) {
+        return new JobWatcher(kafka, jobId, true);
+    }
+
+    /** Reads everything that was on the topics when this watcher was made; false if that took too long. */
+    boolean catchUp(Duration timeout, Listener listener) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!caughtUp()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            pollOnce(listener);
+        }
+        return true;
+    }
+
+    private boolean caughtUp() {
+        return endAtStart.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+    }
+
+    /** Whether the job was ever submitted or has a status (after {@link #catchUp}). */
+    boolean known() {
+        return submitted || last != null;
+    }
+
+    /** The job is over: FAILED, CANCELLED, or SUCCEEDED with its final checkpoint evaluated. */
+    boolean finished() {
+        return last != null && (last.getState() == JobState.FAILED || last.getState() == JobState.CANCELLED
+                || last.getState() == JobState.SUCCEEDED && finalEvaluation);
+    }
+
+    JobStatus lastStatus() {
+        return last;
     }
 
     /** @return the last status seen: terminal, or the latest one if the timeout came first */
-    JobStatus follow(String jobId, Duration timeout, Listener listener) {
+    JobStatus follow(Duration timeout, Listener listener) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        JobStatus last = null;
-        boolean finalEvaluation = false;
-        while (System.nanoTime() < deadline) {
-            // One poll mixes three topics; replaying them in timestamp order keeps the story in order.
-            List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
-            consumer.poll(Duration.ofMillis(250)).forEach(r -> {
-                if (jobId.equals(r.key())) {
-                    batch.add(r);
-                }
-            });
-            batch.sort(java.util.Comparator.comparingLong(ConsumerRecord::timestamp));
-            for (ConsumerRecord<String, byte[]> r : batch) {
-                try {
-                    switch (r.topic()) {
-                        case Topics.STATUS -> {
-                            last = STATUS.decode(r.value());
-                            listener.status(last);
-                        }
-                        case Topics.METRICS -> listener.epoch(METRICS.decode(r.value()));
-                        case Topics.EVALUATIONS -> {
-                            EvaluationResult result = RESULTS.decode(r.value());
-                            listener.evaluation(result);
-                            finalEvaluation |= result.getFinalCheckpoint();
-                        }
-                        default -> { }
-                    }
-                } catch (UndecodableRecordException e) {
-                    System.err.println("skipping an undecodable record on " + r.topic() + ": " + e.getMessage());
-                }
-            }
-            if (last != null && (last.getState() == JobState.FAILED || last.getState() == JobState.CANCELLED
-                    || last.getState() == JobState.SUCCEEDED && finalEvaluation)) {
-                return last;
-            }
+        while (!finished() && System.nanoTime() < deadline) {
+            pollOnce(listener);
         }
         return last;
+    }
+
+    private void pollOnce(Listener listener) {
+        // One poll mixes several topics; replaying them in timestamp order keeps the story in order.
+        List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();
+        consumer.poll(Duration.ofMillis(250)).forEach(r -> {
+            if (jobId.equals(r.key())) {
+                batch.add(r);
+            }
+        });
+        batch.sort(Comparator.comparingLong(ConsumerRecord::timestamp));
+        for (ConsumerRecord<String, byte[]> r : batch) {
+            try {
+                switch (r.topic()) {
+                    case Topics.JOBS -> submitted = true;
+                    case Topics.STATUS -> {
+                        last = STATUS.decode(r.value());
+                        listener.status(last);
+                    }
+                    case Topics.METRICS -> listener.epoch(METRICS.decode(r.value()));
+                    case Topics.EVALUATIONS -> {
+                        EvaluationResult result = RESULTS.decode(r.value());
+                        finalEvaluation |= result.getFinalCheckpoint();
+                        listener.evaluation(result);
+                    }
+                    default -> { }
+                }
+            } catch (UndecodableRecordException e) {
+                System.err.println("skipping an undecodable record on " + r.topic() + ": " + e.getMessage());
+            }
+        }
     }
 
     @Override

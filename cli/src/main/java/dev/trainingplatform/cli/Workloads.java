@@ -20,7 +20,16 @@ final class Workloads {
     /**
      * @param optimizer for the regression workload: adam, sgd or gd (the tutorial compares all three)
      */
-    static TrainingJob job(String workload, String optimizer) {
+    static TrainingJob job(String name, String optimizer) {
+        // The model presets' names lead to their workloads too.
+        String workload = switch (name) {
+            case "fashion-mnist-mlp" -> "fashion-mnist";
+            case "forda-cnn" -> "forda";
+            case "regression-mlp" -> "regression";
+            case "cifar10-cnn" -> "cifar10";
+            case "imdb-transformer" -> "imdb";
+            default -> name;
+        };
         String id = workload + "-" + Instant.now().toEpochMilli();
         TrainingJob.Builder job = TrainingJob.newBuilder().setJobId(id).setSeed(42).setTestEveryEpoch(true)
                 .setSubmittedAt(Instant.now());
@@ -53,18 +62,18 @@ final class Workloads {
                     .setDataset(DatasetSpec.newBuilder().setName("imdb").build())
                     .setOptimizer(adam(1e-4))
                     .setBatchSize(128).setEvaluationBatchSize(500).setEpochs(10);
-            default -> throw new IllegalArgumentException("unknown workload '" + workload + "'; workloads: "
-                    + String.join(", ", NAMES));
+            default -> throw new CliException(CliException.INVALID_INPUT, "unknown workload '" + workload
+                    + "'; workloads: " + String.join(", ", NAMES));
         }
         return job.build();
     }
 
-    private static OptimizerType optimizerType(String name) {
+    static OptimizerType optimizerType(String name) {
         return switch (name == null ? "adam" : name.toLowerCase(Locale.ROOT)) {
             case "adam" -> OptimizerType.ADAM;
             case "sgd" -> OptimizerType.SGD;
             case "gd" -> OptimizerType.GRADIENT_DESCENT;
-            default -> throw new IllegalArgumentException("optimizer must be adam, sgd or gd, got '" + name + "'");
+            default -> throw new CliException(CliException.INVALID_INPUT, "optimizer must be adam, sgd or gd, got '" + name + "'");
         };
     }
 

@@ -36,7 +36,7 @@ class JobWatcherTest {
     void followsOneJobUntilItsFinalEvaluationAndIgnoresOthers() throws Exception {
         Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
         List<String> seen = new ArrayList<>();
-        try (JobWatcher watcher = new JobWatcher(kafka)) {
+        try (JobWatcher watcher = JobWatcher.fromNow(kafka, "mine")) {
             publish(Topics.STATUS, "other", status("other", JobState.RUNNING));
             publish(Topics.STATUS, "mine", status("mine", JobState.RUNNING));
             publish(Topics.METRICS, "mine", EpochMetrics.newBuilder().setJobId("mine").setEpoch(1).setTotalEpochs(1)
@@ -46,7 +46,7 @@ class JobWatcherTest {
             publish(Topics.EVALUATIONS, "mine", EvaluationResult.newBuilder().setJobId("mine").setCheckpointId("mine/epoch-1")
                     .setEpoch(1).setFinalCheckpoint(true).setTestAccuracy(0.9).setTimestamp(Instant.now()).build());
 
-            JobStatus last = watcher.follow("mine", Duration.ofSeconds(60), new JobWatcher.Listener() {
+            JobStatus last = watcher.follow(Duration.ofSeconds(60), new JobWatcher.Listener() {
                 @Override
                 public void status(JobStatus s) {
                     seen.add("status " + s.getJobId() + " " + s.getState());

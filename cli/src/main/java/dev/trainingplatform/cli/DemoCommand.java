@@ -1,0 +1,94 @@
+package dev.trainingplatform.cli;
+
+import dev.trainingplatform.contract.EpochMetrics;
+import dev.trainingplatform.contract.EvaluationResult;
+import dev.trainingplatform.contract.JobState;
+import dev.trainingplatform.contract.JobStatus;
+import dev.trainingplatform.contract.Topics;
+import dev.trainingplatform.contract.TrainingJob;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "demo", description = "Train the Fashion-MNIST MLP through the platform, show it live, check the accuracy, plot it.")
+final class DemoCommand implements Callable<Integer> {
+
+    @Option(names = "--epochs", defaultValue = "5")
+    int epochs;
+
+    @Option(names = "--min-accuracy", defaultValue = "0", description = "fail below this test accuracy")
+    double minAccuracy;
+
+    @Option(names = "--timeout-minutes", defaultValue = "30")
+    long timeoutMinutes;
+
+    @Option(names = "--plots", paramLabel = "DIR", defaultValue = "plots", description = "where the PNG plots go (default: ${DEFAULT-VALUE})")
+    Path plots;
+
+    @Mixin
+    KafkaOptions kafkaOptions;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        KafkaSettings kafka = kafkaOptions.connect();
+        PrintWriter out = spec.commandLine().getOut();
+        // Workload 3 with the tutorial's hyperparameters: Adam 1e-3, batch 32, sparse cross-entropy.
+        TrainingJob job = Workloads.job("fashion-mnist", null);
+        job.setEpochs(epochs);
+        List<EpochMetrics> history = new ArrayList<>();
+        EvaluationResult[] evaluation = {null};
+        ProgressDisplay display = new ProgressDisplay(out, System.console() != null);
+        JobStatus last;
+        try (JobWatcher watcher = JobWatcher.fromNow(kafka.props(), job.getJobId())) {
+            SubmitCommand.send(kafka, job);
+            out.println("submitted " + job.getJobId() + " (fashion-mnist-mlp, " + epochs
+                    + " epochs, Adam 1e-3, batch 32) to " + Topics.JOBS);
+            last = watcher.follow(Duration.ofMinutes(timeoutMinutes), new JobWatcher.Listener() {
+                @Override
+                public void status(JobStatus status) {
+                    display.status(status);
+                }
+
+                @Override
+                public void epoch(EpochMetrics metrics) {
+                    history.add(metrics);
+                    display.epoch(metrics);
+                }
+
+                @Override
+                public void evaluation(EvaluationResult result) {
+                    display.evaluation(result);
+                    if (result.getFinalCheckpoint()) {
+                        evaluation[0] = result;
+                    }
+                }
+            });
+        }
+        if (last == null || last.getState() != JobState.SUCCEEDED || evaluation[0] == null
+                || evaluation[0].getTestAccuracy() == null) {
+            throw new CliException(CliException.JOB_FAILED, "the job did not finish with an evaluation within "
+                    + timeoutMinutes + " minutes" + (last == null ? "" : "; last status " + last.getState()));
+        }
+        for (Path file : Plots.write(job.getJobId(), history, evaluation[0], plots)) {
+            out.println("plot: " + file);
+        }
+        double accuracy = evaluation[0].getTestAccuracy();
+        if (accuracy < minAccuracy) {
+            throw new CliException(CliException.JOB_FAILED, String.format(Locale.ROOT,
+                    "test accuracy %.4f is below the expected %.4f", accuracy, minAccuracy));
+        }
+        return 0;
+    }
+}
