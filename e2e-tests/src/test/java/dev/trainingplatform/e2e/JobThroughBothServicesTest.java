@@ -69,7 +69,10 @@ class JobThroughBothServicesTest {
                 Map.entry("FASHION_MNIST_LOCATION", data.toString()),
                 Map.entry("CHECKPOINT_DIRECTORY", work.resolve("checkpoints").toString()));
         start("trainer", ROOT.resolve("trainer-service/target/quarkus-app/quarkus-run.jar"), env);
-        start("evaluator", ROOT.resolve("evaluator-service/target/quarkus-app/quarkus-run.jar"), env);
+        // The evaluator logs JSON, the trainer plain text: the switch is configuration only.
+        Map<String, String> json = new java.util.HashMap<>(env);
+        json.put("PLATFORM_LOG_JSON", "true");
+        start("evaluator", ROOT.resolve("evaluator-service/target/quarkus-app/quarkus-run.jar"), json);
     }
 
     private static void start(String name, Path jar, Map<String, String> env) throws IOException {
@@ -180,5 +183,16 @@ class JobThroughBothServicesTest {
                 .filter(s -> s.getState() == JobState.FAILED).findFirst().orElseThrow();
         assertThat(last.getErrorCode()).isEqualTo(ErrorCode.INVALID_HYPERPARAMETER);
         assertThat(last.getMessage()).contains("epochs must be positive");
+    }
+
+    @Test
+    void jsonLogsAreSwitchedOnByConfiguration() throws Exception {
+        healthEndpointsThatTheProbesUseAreUp(); // both services have started and logged
+        List<String> evaluator = Files.readAllLines(LOGS.get(1)).stream().filter(l -> !l.isBlank()).toList();
+        List<String> trainer = Files.readAllLines(LOGS.get(0)).stream().filter(l -> !l.isBlank()).toList();
+        assertThat(evaluator).isNotEmpty().allSatisfy(line -> assertThat(line)
+                .startsWith("{").endsWith("}").contains("\"level\":").contains("\"message\":"));
+        assertThat(evaluator).anyMatch(l -> l.contains("started in"));
+        assertThat(trainer).isNotEmpty().noneMatch(l -> l.startsWith("{"));
     }
 }

@@ -26,6 +26,9 @@ public class CheckpointConsumer {
     @Inject
     EvaluationPublisher publisher;
 
+    @Inject
+    EvaluatorMetrics metrics;
+
     @Incoming("checkpoints")
     @Blocking // on a worker thread, one checkpoint at a time (ordered)
     public CompletionStage<Void> onCheckpoint(Message<byte[]> message) {
@@ -35,7 +38,9 @@ public class CheckpointConsumer {
         } catch (UndecodableRecordException e) {
             return message.nack(e);
         }
-        publisher.publish(evaluator.evaluate(checkpoint));
+        var result = evaluator.evaluate(checkpoint);
+        publisher.publish(result);
+        metrics.evaluated(result);
         return message.ack();
     }
 }

@@ -160,4 +160,48 @@ class EvaluatorFlowTest {
         send(checkpoint(jobId).build());
         assertThat(resultFor(jobId).getError()).isNull();
     }
+
+    @io.quarkus.test.common.http.TestHTTPResource("/q/metrics")
+    java.net.URI metricsUri;
+
+    @io.quarkus.test.common.http.TestHTTPResource("/q/health/ready")
+    java.net.URI readyUri;
+
+    private static String get(java.net.URI uri) throws Exception {
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(uri).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(uri + ": " + response.body()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static double sample(String metrics, String line) {
+        return metrics.lines().filter(l -> l.startsWith(line))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).findFirst().orElse(0);
+    }
+
+    @Test
+    void readinessChecksKafkaAndMetricsCountEvaluationsByOutcome() throws Exception {
+        assertThat(get(readyUri)).contains("\"status\": \"UP\"").contains("Kafka connection health check");
+        String evaluated = "evaluator_checkpoints_total{error=\"none\",outcome=\"evaluated\"}";
+        String refused = "evaluator_checkpoints_total{error=\"CHECKPOINT_INVALID\",outcome=\"refused\"}";
+        String before = get(metricsUri);
+        String good = "metrics-" + java.util.UUID.randomUUID();
+        send(checkpoint(good).build());
+        resultFor(good);
+        String bad = "metrics-bad-" + java.util.UUID.randomUUID();
+        send(checkpoint(bad).setParametersSha256("00".repeat(32)).build());
+        assertThat(resultFor(bad).getError()).isNotNull();
+        // The counters move after the result is published: wait for them rather than race.
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        String after = get(metricsUri);
+        while (sample(after, refused) - sample(before, refused) < 1 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+            after = get(metricsUri);
+        }
+        assertThat(sample(after, evaluated) - sample(before, evaluated)).isEqualTo(1.0);
+        assertThat(sample(after, refused) - sample(before, refused)).isEqualTo(1.0);
+        assertThat(sample(after, "evaluator_checkpoint_duration_seconds_count")
+                - sample(before, "evaluator_checkpoint_duration_seconds_count")).isEqualTo(2.0);
+        assertThat(after).doesNotContain(good);
+    }
 }
