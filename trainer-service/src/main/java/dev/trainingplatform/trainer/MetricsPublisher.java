@@ -31,6 +31,7 @@ public class MetricsPublisher {
                 .setTestLoss(r.testLoss())
                 .setTestAccuracy(r.testAccuracy())
                 .setTrainSamples(r.trainSamples())
+                .setSkippedSteps(r.skippedSteps())
                 .setSamplesPerSecond(r.trainSamples() / seconds)
                 .setEpochDurationMs(r.durationMs())
                 .setElapsedMs(r.elapsedMs())

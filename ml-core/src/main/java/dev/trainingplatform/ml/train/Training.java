@@ -6,12 +6,10 @@ import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.ArrayDataset;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.evaluator.Accuracy;
-import ai.djl.training.listener.DivergenceCheckTrainingListener;
 import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
@@ -33,10 +31,17 @@ import java.util.function.Supplier;
  */
 public final class Training {
 
-    /** What one epoch produced. {@code liveArrays}: NDArrays alive in the trainer, for leak checks. */
+    /**
+     * What one epoch produced. {@code skippedSteps}: batches whose loss or gradients were not finite
+     * and were left out (see {@link GuardedStep}). {@code liveArrays}: NDArrays alive in the trainer,
+     * for leak checks.
+     */
     public record EpochResult(int epoch, int totalEpochs, double trainLoss, Double trainAccuracy, Double testLoss,
                               Double testAccuracy, long trainSamples, long durationMs, long elapsedMs, long etaMs,
-                              int liveArrays) {}
+                              int skippedSteps, int liveArrays) {}
+
+    /** This many non-finite steps in a row end the job DIVERGED. */
+    static final int MAX_CONSECUTIVE_SKIPPED_STEPS = 10;
 
     public interface Observer {
         /** @param parameters serializes the current parameters, on demand */
@@ -66,7 +71,7 @@ public final class Training {
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
                 .optOptimizer(TrainingComponents.optimizer(job.getOptimizer()))
                 .optDevices(new Device[] {device})
-                .addTrainingListeners(evaluations, new DivergenceCheckTrainingListener());
+                .addTrainingListeners(evaluations);
         if (classifier) {
             config.addEvaluator(new Accuracy());
         }
@@ -89,14 +94,24 @@ public final class Training {
                         .setSampling(batchSize, dropLast)
                         .build();
                 long started = System.nanoTime();
+                int consecutiveSkipped = 0;
                 for (int epoch = 1; epoch <= job.getEpochs(); epoch++) {
                     long epochStart = System.nanoTime();
                     sampler.setEpoch(epoch);
+                    int applied = 0;
+                    int skipped = 0;
                     try (NDManager epochManager = dataManager.newSubManager()) {
                         for (Batch batch : trainSet.getData(epochManager, sampler, null)) {
                             try (batch) {
-                                EasyTrain.trainBatch(trainer, batch);
-                                trainer.step();
+                                if (GuardedStep.run(trainer, batch)) {
+                                    applied++;
+                                    consecutiveSkipped = 0;
+                                } else {
+                                    skipped++;
+                                    if (++consecutiveSkipped >= MAX_CONSECUTIVE_SKIPPED_STEPS) {
+                                        throw diverged(epoch, consecutiveSkipped + " batches in a row had a non-finite loss or gradient");
+                                    }
+                                }
                             }
                             observer.batchFinished();
                             if (observer.stopRequested()) {
@@ -104,11 +119,14 @@ public final class Training {
                             }
                         }
                     }
+                    if (applied == 0) {
+                        throw diverged(epoch, "no batch of the epoch had a finite loss and gradient");
+                    }
                     trainer.notifyListeners(listener -> listener.onEpoch(trainer));
                     Map<String, Float> metrics = evaluations.getLatestEvaluations();
                     double trainLoss = metrics.get("train_" + loss.getName());
                     if (!Double.isFinite(trainLoss)) {
-                        throw diverged(epoch, trainLoss);
+                        throw diverged(epoch, "the training loss is " + trainLoss);
                     }
                     Double trainAccuracy = classifier ? (double) metrics.get("train_Accuracy") : null;
                     Double testLoss = null;
@@ -125,21 +143,18 @@ public final class Training {
                     long etaMs = elapsedMs / epoch * (job.getEpochs() - epoch);
                     int liveArrays = trainer.getManager() instanceof BaseNDManager base ? base.getManagedArrays().size() : -1;
                     observer.epochFinished(new EpochResult(epoch, job.getEpochs(), trainLoss, trainAccuracy, testLoss,
-                            testAccuracy, samplesPerEpoch, durationMs, elapsedMs, etaMs, liveArrays),
+                            testAccuracy, samplesPerEpoch, durationMs, elapsedMs, etaMs, skipped, liveArrays),
                             () -> ModelParameters.save(model.getBlock()));
                 }
                 return Outcome.COMPLETED;
-            } catch (ai.djl.TrainingDivergedException e) {
-                throw new JobRejectedException(ErrorCode.DIVERGED, "training diverged: " + e.getMessage()
-                        + "; try a smaller learning rate", e);
             } catch (IOException | TranslateException e) {
                 throw new IllegalStateException("reading batches failed", e);
             }
         }
     }
 
-    private static JobRejectedException diverged(int epoch, double loss) {
-        return new JobRejectedException(ErrorCode.DIVERGED, "training diverged: the loss of epoch " + epoch + " is "
-                + loss + "; try a smaller learning rate");
+    private static JobRejectedException diverged(int epoch, String why) {
+        return new JobRejectedException(ErrorCode.DIVERGED, "training diverged in epoch " + epoch + ": " + why
+                + "; try a smaller learning rate");
     }
 }

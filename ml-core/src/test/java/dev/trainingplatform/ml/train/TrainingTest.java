@@ -141,6 +141,52 @@ class TrainingTest {
     }
 
     @Test
+    void aBatchWithANonFiniteLossIsSkippedAndCountedWhileTrainingGoesOn() throws Exception {
+        LoadedDataset clean = data();
+        float[] features = clean.train().features().clone();
+        features[5 * 784 + 100] = Float.NaN; // one pixel of sample 5: its batch's loss is NaN
+        LoadedDataset poisoned = new LoadedDataset(clean.name(),
+                new dev.trainingplatform.ml.data.Split(features, clean.train().sampleShape(), clean.train().labels()),
+                clean.test(), clean.classNames());
+        List<Training.EpochResult> epochs = new ArrayList<>();
+        List<byte[]> parameters = new ArrayList<>();
+        Training.run(TrainingPlan.of(job(null).setEpochs(3).build(), poisoned, JobLimits.defaults()), (r, p) -> {
+            epochs.add(r);
+            parameters.add(p.get());
+        });
+        assertThat(epochs).extracting(Training.EpochResult::skippedSteps).containsExactly(1, 1, 1);
+        assertThat(epochs).allSatisfy(e -> assertThat(e.trainLoss()).isFinite());
+        assertThat(epochs.get(2).trainLoss()).isLessThan(epochs.get(0).trainLoss());
+        assertThat(epochs.get(2).testAccuracy()).isGreaterThan(0.5);
+    }
+
+    @Test
+    void clearingGradientsOverwritesNaN() throws Exception {
+        LoadedDataset data = data();
+        TrainingPlan plan = TrainingPlan.of(job(null).build(), data, JobLimits.defaults());
+        try (Model model = Model.newInstance("clear")) {
+            model.setBlock(plan.built().block());
+            try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
+                    TrainingComponents.loss(plan.job().getLoss())))) {
+                trainer.initialize(new Shape(2, 28, 28));
+                // A real backward pass through a NaN input leaves NaN in the first layer's gradient.
+                try (NDManager batch = trainer.getManager().newSubManager();
+                     ai.djl.training.GradientCollector collector = trainer.newGradientCollector()) {
+                    ai.djl.ndarray.NDArray x = batch.full(new Shape(2, 28, 28), Float.NaN);
+                    collector.backward(trainer.forward(new ai.djl.ndarray.NDList(x)).head().sum());
+                }
+                ai.djl.ndarray.NDArray weight = model.getBlock().getParameters().valueAt(0).getArray();
+                assertThat(GuardedStep.gradientsFinite(trainer)).isFalse();
+                GuardedStep.clearGradients(trainer);
+                assertThat(GuardedStep.gradientsFinite(trainer)).isTrue();
+                try (ai.djl.ndarray.NDArray grad = weight.getGradient()) {
+                    assertThat(grad.abs().sum().getFloat()).isZero();
+                }
+            }
+        }
+    }
+
+    @Test
     void wrongNumberOfOutputsIsRejectedBeforeTraining() throws Exception {
         TrainingJob job = job(null).setModel(ModelSpec.newBuilder().setLayers(List.of(
                 dev.trainingplatform.ml.model.Presets.layer("flatten"),
