@@ -73,6 +73,9 @@ final class ProgressDisplay implements JobWatcher.Listener {
         if (m.getTestAccuracy() != null) {
             b.append(String.format(Locale.ROOT, "  test acc %.4f", m.getTestAccuracy()));
         }
+        if (m.getSkippedSteps() > 0) {
+            b.append("  (").append(m.getSkippedSteps()).append(" non-finite batches skipped)");
+        }
         if (m.getAttempt() > 1) {
             b.append("  (attempt ").append(m.getAttempt()).append(')');
         }
