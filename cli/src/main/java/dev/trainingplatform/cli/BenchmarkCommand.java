@@ -10,15 +10,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "benchmark", description = "Run one workload through the platform and record its history and evaluations in a JSON file.")
-final class BenchmarkCommand implements Callable<Integer> {
+final class BenchmarkCommand extends KafkaCommand {
 
     @Option(names = "--workload", required = true, description = "fashion-mnist, forda, regression, cifar10 or imdb")
     String workload;
@@ -38,16 +34,10 @@ final class BenchmarkCommand implements Callable<Integer> {
     @Option(names = "--timeout-minutes", defaultValue = "600")
     long timeoutMinutes;
 
-    @Mixin
-    KafkaOptions kafkaOptions;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         KafkaSettings kafka = kafkaOptions.connect();
-        PrintWriter console = spec.commandLine().getOut();
+        PrintWriter console = out();
         TrainingJob job = Workloads.job(workload, optimizer);
         if (epochs != null) {
             job.setEpochs(epochs);

@@ -12,15 +12,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "demo", description = "Train the Fashion-MNIST MLP through the platform, show it live, check the accuracy, plot it.")
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand extends KafkaCommand {
 
     @Option(names = "--epochs", defaultValue = "5")
     int epochs;
@@ -34,16 +30,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--plots", paramLabel = "DIR", defaultValue = "plots", description = "where the PNG plots go (default: ${DEFAULT-VALUE})")
     Path plots;
 
-    @Mixin
-    KafkaOptions kafkaOptions;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         KafkaSettings kafka = kafkaOptions.connect();
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         // Workload 3 with the tutorial's hyperparameters: Adam 1e-3, batch 32, sparse cross-entropy.
         TrainingJob job = Workloads.job("fashion-mnist", null);
         job.setEpochs(epochs);

@@ -3,7 +3,6 @@ package dev.trainingplatform.cli;
 import dev.trainingplatform.contract.EpochMetrics;
 import dev.trainingplatform.contract.EvaluationResult;
 import dev.trainingplatform.contract.JobStatus;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,31 +17,20 @@ record JobHistory(String jobId, JobStatus lastStatus, List<EpochMetrics> epochs,
     static JobHistory read(KafkaSettings kafka, String jobId) {
         Map<Integer, EpochMetrics> epochs = new TreeMap<>();
         List<EvaluationResult> evaluations = new ArrayList<>();
-        try (JobWatcher watcher = JobWatcher.fromBeginning(kafka.props(), jobId)) {
-            boolean complete = watcher.catchUp(Duration.ofMinutes(2), new JobWatcher.Listener() {
-                @Override
-                public void epoch(EpochMetrics m) {
-                    epochs.merge(m.getEpoch(), m, (old, now) -> now.getAttempt() >= old.getAttempt() ? now : old);
-                }
+        JobWatcher.Listener collect = new JobWatcher.Listener() {
+            @Override
+            public void epoch(EpochMetrics m) {
+                epochs.merge(m.getEpoch(), m, (old, now) -> now.getAttempt() >= old.getAttempt() ? now : old);
+            }
 
-                @Override
-                public void evaluation(EvaluationResult result) {
-                    evaluations.add(result);
-                }
-            });
-            if (!complete) {
-                throw new CliException(CliException.KAFKA_UNAVAILABLE, "could not read the history of job '" + jobId
-                        + "' from " + kafka.bootstrapServers() + " within 2 minutes");
+            @Override
+            public void evaluation(EvaluationResult result) {
+                evaluations.add(result);
             }
-            if (!watcher.known()) {
-                throw unknown(jobId);
-            }
+        };
+        try (JobWatcher watcher = JobWatcher.replayed(kafka, jobId, collect)) {
             return new JobHistory(jobId, watcher.lastStatus(), new ArrayList<>(epochs.values()), evaluations);
         }
-    }
-
-    static CliException unknown(String jobId) {
-        return new CliException(CliException.NOT_FOUND, "no job '" + jobId + "' on training.jobs or training.status");
     }
 
     /** The evaluation of the final checkpoint, else the latest one; null if there is none. */

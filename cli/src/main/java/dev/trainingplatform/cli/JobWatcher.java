@@ -90,6 +90,28 @@ final class JobWatcher implements AutoCloseable {
         return new JobWatcher(kafka, jobId, true);
     }
 
+    /**
+     * A watcher that has read the job's whole history so far, told to {@code listener}.
+     *
+     * @throws CliException when the history cannot be read in time or there is no such job
+     */
+    static JobWatcher replayed(KafkaSettings kafka, String jobId, Listener listener) {
+        JobWatcher watcher = fromBeginning(kafka.props(), jobId);
+        try {
+            if (!watcher.catchUp(Duration.ofMinutes(2), listener)) {
+                throw new CliException(CliException.KAFKA_UNAVAILABLE, "could not read the history of job '" + jobId
+                        + "' from " + kafka.bootstrapServers() + " within 2 minutes");
+            }
+            if (!watcher.known()) {
+                throw new CliException(CliException.NOT_FOUND, "no job '" + jobId + "' on training.jobs or training.status");
+            }
+            return watcher;
+        } catch (RuntimeException e) {
+            watcher.close();
+            throw e;
+        }
+    }
+
     /** Reads everything that was on the topics when this watcher was made; false if that took too long. */
     boolean catchUp(Duration timeout, Listener listener) {
         long deadline = System.nanoTime() + timeout.toNanos();

@@ -1,5 +1,6 @@
 package dev.trainingplatform.cli;
 
+import dev.trainingplatform.contract.AvroSerializer;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -11,7 +12,11 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * Kafka client settings: bootstrap servers from the flag, else KAFKA_BOOTSTRAP_SERVERS, else
@@ -60,6 +65,20 @@ final class KafkaSettings {
 
     String bootstrapServers() {
         return String.valueOf(props.get("bootstrap.servers"));
+    }
+
+    /** Publishes one contract record, keyed by job id, and waits for the broker (acks=all). */
+    <T extends SpecificRecord> void send(String topic, String key, T value) throws Exception {
+        Map<String, Object> producerProps = new HashMap<>(props);
+        producerProps.put("acks", "all");
+        producerProps.put("enable.idempotence", "true");
+        try (KafkaProducer<String, T> producer =
+                     new KafkaProducer<>(producerProps,
+                             new StringSerializer(),
+                             new AvroSerializer<>())) {
+            producer.send(new ProducerRecord<>(topic, key, value))
+                    .get(30, TimeUnit.SECONDS);
+        }
     }
 
     /** Fails with one clear line when no broker answers within the connect timeout. */

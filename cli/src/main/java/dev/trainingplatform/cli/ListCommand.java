@@ -14,31 +14,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "list", description = "List jobs and their latest state, from the status topic (and jobs not started yet).")
-final class ListCommand implements Callable<Integer> {
+final class ListCommand extends KafkaCommand {
 
     private static final AvroCodec<JobStatus> STATUS = AvroCodec.of(JobStatus.class);
 
     @Option(names = "--state", description = "only jobs in this state (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, SUBMITTED)")
     String state;
-
-    @Mixin
-    KafkaOptions kafkaOptions;
-
-    @Spec
-    CommandSpec spec;
 
     record Row(String jobId, String state, int epochs, String instance, Instant updated, String message) {}
 
@@ -49,7 +39,7 @@ final class ListCommand implements Callable<Integer> {
             String wanted = state.toUpperCase(Locale.ROOT);
             rows = rows.stream().filter(r -> r.state().equals(wanted)).toList();
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         int idWidth = Math.max(6, rows.stream().mapToInt(r -> r.jobId().length()).max().orElse(0));
         String format = "%-" + idWidth + "s  %-9s  %6s  %-20s  %-24s  %s%n";
         out.printf(Locale.ROOT, format, "JOB", "STATE", "EPOCHS", "INSTANCE", "UPDATED", "MESSAGE");

@@ -1,6 +1,5 @@
 package dev.trainingplatform.cli;
 
-import dev.trainingplatform.contract.AvroSerializer;
 import dev.trainingplatform.contract.DatasetSpec;
 import dev.trainingplatform.contract.JobStatus;
 import dev.trainingplatform.contract.Topics;
@@ -10,20 +9,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "submit", description = "Submit a job: a built-in workload with overrides, or a YAML/JSON job file.")
-final class SubmitCommand implements Callable<Integer> {
+final class SubmitCommand extends KafkaCommand {
 
     static final class Source {
         @Option(names = "--preset", paramLabel = "WORKLOAD", required = true,
@@ -77,16 +68,10 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "print the validated job as JSON instead of sending it")
     boolean dryRun;
 
-    @Mixin
-    KafkaOptions kafkaOptions;
-
-    @Spec
-    CommandSpec spec;
-
     @Override
     public Integer call() throws Exception {
         TrainingJob job = job();
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (dryRun) {
             out.println(job);
             return 0;
@@ -168,12 +153,6 @@ final class SubmitCommand implements Callable<Integer> {
     }
 
     static void send(KafkaSettings kafka, TrainingJob job) throws Exception {
-        Map<String, Object> props = new HashMap<>(kafka.props());
-        props.put("acks", "all");
-        props.put("enable.idempotence", "true");
-        try (KafkaProducer<String, TrainingJob> producer =
-                     new KafkaProducer<>(props, new StringSerializer(), new AvroSerializer<>())) {
-            producer.send(new ProducerRecord<>(Topics.JOBS, job.getJobId(), job)).get(30, TimeUnit.SECONDS);
-        }
+        kafka.send(Topics.JOBS, job.getJobId(), job);
     }
 }

@@ -44,18 +44,24 @@ public final class ContractClient {
         }
     }
 
+    /** A consumer assigned every partition of {@code topic}, at its beginning (no group, no commits). */
+    private KafkaConsumer<String, byte[]> fromBeginning(String topic) {
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                "bootstrap.servers", bootstrapServers,
+                "max.partition.fetch.bytes", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
     /** Reads a topic from the beginning until the records keyed {@code key} satisfy {@code done}. */
     public List<ConsumerRecord<String, byte[]>> awaitRecords(String topic, String key,
                                                              Predicate<List<ConsumerRecord<String, byte[]>>> done,
                                                              Duration timeout) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", bootstrapServers,
-                "max.partition.fetch.bytes", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<String, byte[]> consumer = fromBeginning(topic)) {
             List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {
@@ -75,14 +81,8 @@ public final class ContractClient {
 
     /** The records keyed {@code key} on a topic now: read from the beginning up to the current end. */
     public List<ConsumerRecord<String, byte[]>> readToEnd(String topic, String key) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", bootstrapServers,
-                "max.partition.fetch.bytes", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<String, byte[]> consumer = fromBeginning(topic)) {
+            List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
