@@ -29,13 +29,14 @@ public class CheckpointPublisher {
     @Inject
     TrainerConfig config;
 
-    public Checkpoint publish(TrainingPlan plan, int epoch, byte[] parameters) {
+    public Checkpoint publish(TrainingPlan plan, int attempt, int epoch, byte[] parameters) {
         String jobId = plan.job().getJobId();
-        String checkpointId = jobId + "/epoch-" + epoch;
+        String checkpointId = jobId + (attempt > 1 ? "/attempt-" + attempt : "") + "/epoch-" + epoch;
         String sha = Sha256.of(parameters);
         Checkpoint.Builder c = Checkpoint.newBuilder()
                 .setJobId(jobId)
                 .setCheckpointId(checkpointId)
+                .setAttempt(attempt)
                 .setEpoch(epoch)
                 .setTotalEpochs(plan.job().getEpochs())
                 .setFinalCheckpoint(epoch == plan.job().getEpochs())

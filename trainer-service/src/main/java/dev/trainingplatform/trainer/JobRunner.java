@@ -2,6 +2,7 @@ package dev.trainingplatform.trainer;
 
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.contract.JobState;
+import dev.trainingplatform.contract.JobStatus;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.data.DatasetCatalog;
@@ -48,33 +49,67 @@ public class JobRunner {
     @Inject
     Cancellations cancellations;
 
+    @Inject
+    JobHistoryLookup history;
+
+    @Inject
+    TrainerConfig config;
+
+    private static boolean isTerminal(JobState s) {
+        return s == JobState.SUCCEEDED || s == JobState.FAILED || s == JobState.CANCELLED;
+    }
+
     public void run(TrainingJob job) {
         String jobId = job.getJobId() == null || job.getJobId().isBlank() ? "(no job id)" : job.getJobId();
         int[] epochsDone = {0};
+        java.util.Optional<JobStatus> previous;
+        try {
+            previous = history.latest(jobId);
+        } catch (RuntimeException e) {
+            // Better to run a job twice than not at all: go on as if it were new.
+            LOG.warnf(e, "job %s: could not read its earlier status; running it as a new job", jobId);
+            previous = java.util.Optional.empty();
+        }
+        if (previous.isPresent() && isTerminal(previous.get().getState())) {
+            // A redelivered record (the trainer stopped before committing it): the job is over.
+            LOG.infof("job %s already ended %s (attempt %d); its record was delivered again and is ignored", jobId,
+                    previous.get().getState(), previous.get().getAttempt());
+            trainerMetrics.redeliveryIgnored();
+            return;
+        }
+        int attempt = previous.map(p -> p.getAttempt() + 1).orElse(1);
         trainerMetrics.jobStarted();
         try {
-            status.publish(jobId, JobState.QUEUED, 0);
+            if (attempt > config.limits().maxAttempts()) {
+                status.failed(jobId, attempt - 1, ErrorCode.INTERNAL_ERROR, "given up after " + (attempt - 1)
+                        + " attempts that did not finish (the trainer running it stopped; last state "
+                        + previous.get().getState() + " after " + previous.get().getEpochsCompleted() + " epochs)",
+                        previous.get().getEpochsCompleted());
+                trainerMetrics.jobFailed(ErrorCode.INTERNAL_ERROR);
+                return;
+            }
+            status.publish(jobId, attempt, JobState.QUEUED, 0);
             JobValidator.validate(job, limits);
             LoadedDataset data = datasets.load(job.getDataset());
             TrainingPlan plan = TrainingPlan.of(job, data, limits);
             if (cancellations.isCancelled(jobId)) {
-                status.cancelled(jobId, "cancelled before it started", 0);
+                status.cancelled(jobId, attempt, "cancelled before it started", 0);
                 trainerMetrics.jobCancelled();
                 return;
             }
-            status.publish(jobId, JobState.RUNNING, 0);
+            status.publish(jobId, attempt, JobState.RUNNING, 0);
             progress.started(jobId, job.getEpochs());
             int every = job.getCheckpoint() == null ? 0 : job.getCheckpoint().getEveryEpochs();
             Training.Outcome outcome = Training.run(plan, new Training.Observer() {
                 @Override
                 public void epochFinished(Training.EpochResult epoch, java.util.function.Supplier<byte[]> parameters) {
-                    metrics.publish(jobId, epoch);
+                    metrics.publish(jobId, attempt, epoch);
                     epochsDone[0] = epoch.epoch();
                     progress.epochFinished(epoch.epoch());
                     trainerMetrics.epochFinished(epoch.durationMs(), epoch.trainSamples());
                     boolean last = epoch.epoch() == epoch.totalEpochs();
                     if (last || every > 0 && epoch.epoch() % every == 0) {
-                        checkpoints.publish(plan, epoch.epoch(), parameters.get());
+                        checkpoints.publish(plan, attempt, epoch.epoch(), parameters.get());
                     }
                 }
 
@@ -89,19 +124,19 @@ public class JobRunner {
                 }
             });
             if (outcome == Training.Outcome.STOPPED) {
-                status.cancelled(jobId, "cancelled after " + epochsDone[0] + " of " + job.getEpochs() + " epochs",
+                status.cancelled(jobId, attempt, "cancelled after " + epochsDone[0] + " of " + job.getEpochs() + " epochs",
                         epochsDone[0]);
                 trainerMetrics.jobCancelled();
                 return;
             }
-            status.publish(jobId, JobState.SUCCEEDED, epochsDone[0]);
+            status.publish(jobId, attempt, JobState.SUCCEEDED, epochsDone[0]);
             trainerMetrics.jobSucceeded();
         } catch (JobRejectedException e) {
-            status.failed(jobId, e.code(), e.getMessage(), epochsDone[0]);
+            status.failed(jobId, attempt, e.code(), e.getMessage(), epochsDone[0]);
             trainerMetrics.jobFailed(e.code());
         } catch (RuntimeException | OutOfMemoryError e) {
             LOG.errorf(e, "job %s failed unexpectedly", jobId);
-            status.failed(jobId, ErrorCode.INTERNAL_ERROR, "internal error: " + e, epochsDone[0]);
+            status.failed(jobId, attempt, ErrorCode.INTERNAL_ERROR, "internal error: " + e, epochsDone[0]);
             trainerMetrics.jobFailed(ErrorCode.INTERNAL_ERROR);
         } finally {
             progress.ended();

@@ -20,10 +20,11 @@ public class MetricsPublisher {
     @Channel("metrics")
     MutinyEmitter<EpochMetrics> metrics;
 
-    public void publish(String jobId, Training.EpochResult r) {
+    public void publish(String jobId, int attempt, Training.EpochResult r) {
         double seconds = Math.max(r.durationMs(), 1) / 1000.0;
         EpochMetrics event = EpochMetrics.newBuilder()
                 .setJobId(jobId)
+                .setAttempt(attempt)
                 .setEpoch(r.epoch())
                 .setTotalEpochs(r.totalEpochs())
                 .setTrainLoss(r.trainLoss())

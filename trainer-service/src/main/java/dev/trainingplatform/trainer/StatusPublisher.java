@@ -24,19 +24,21 @@ public class StatusPublisher {
     @Inject
     TrainerInstance instance;
 
-    public void publish(String jobId, JobState state, int epochsCompleted) {
-        send(JobStatus.newBuilder().setJobId(jobId).setState(state).setEpochsCompleted(epochsCompleted)
-                .setInstance(instance.id()).setTimestamp(Instant.now()).build());
+    public void publish(String jobId, int attempt, JobState state, int epochsCompleted) {
+        send(status(jobId, attempt, state, epochsCompleted).build());
     }
 
-    public void failed(String jobId, ErrorCode code, String message, int epochsCompleted) {
-        send(JobStatus.newBuilder().setJobId(jobId).setState(JobState.FAILED).setErrorCode(code).setMessage(message)
-                .setEpochsCompleted(epochsCompleted).setInstance(instance.id()).setTimestamp(Instant.now()).build());
+    public void failed(String jobId, int attempt, ErrorCode code, String message, int epochsCompleted) {
+        send(status(jobId, attempt, JobState.FAILED, epochsCompleted).setErrorCode(code).setMessage(message).build());
     }
 
-    public void cancelled(String jobId, String message, int epochsCompleted) {
-        send(JobStatus.newBuilder().setJobId(jobId).setState(JobState.CANCELLED).setMessage(message)
-                .setEpochsCompleted(epochsCompleted).setInstance(instance.id()).setTimestamp(Instant.now()).build());
+    public void cancelled(String jobId, int attempt, String message, int epochsCompleted) {
+        send(status(jobId, attempt, JobState.CANCELLED, epochsCompleted).setMessage(message).build());
+    }
+
+    private JobStatus.Builder status(String jobId, int attempt, JobState state, int epochsCompleted) {
+        return JobStatus.newBuilder().setJobId(jobId).setAttempt(attempt).setState(state)
+                .setEpochsCompleted(epochsCompleted).setInstance(instance.id()).setTimestamp(Instant.now());
     }
 
     private void send(JobStatus s) {

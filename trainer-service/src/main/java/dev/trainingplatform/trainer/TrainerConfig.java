@@ -38,6 +38,10 @@ public interface TrainerConfig {
 
         @WithDefault("50000000")
         long maxParameters();
+
+        /** Runs of one job (the first and those after interrupted ones) before it is given up. */
+        @WithDefault("3")
+        int maxAttempts();
     }
 
     interface CheckpointStore {

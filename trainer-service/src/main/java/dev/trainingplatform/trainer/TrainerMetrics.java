@@ -42,6 +42,10 @@ public class TrainerMetrics {
         registry.counter("trainer.jobs", "outcome", "succeeded", "error", "none").increment();
     }
 
+    public void redeliveryIgnored() {
+        registry.counter("trainer.redeliveries.ignored").increment();
+    }
+
     public void cancelRequestRead() {
         registry.counter("trainer.cancel.requests").increment();
     }

@@ -212,6 +212,55 @@ class TrainerFlowTest {
     }
 
     @Test
+    void aRedeliveredRecordOfAFinishedJobDoesNotTrainItAgain() throws Exception {
+        TrainingJob job = job().setEpochs(1).build();
+        client.submit(job);
+        assertThat(terminal(job.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+
+        double ignored = metric("trainer_redeliveries_ignored_total");
+        client.submit(job); // the same record again, as after a crash before the offset commit
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (metric("trainer_redeliveries_ignored_total") <= ignored) {
+            assertThat(System.nanoTime()).as("the trainer saw the redelivered record").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        assertThat(client.readToEnd(Topics.STATUS, job.getJobId())).hasSize(3);
+        assertThat(client.readToEnd(Topics.METRICS, job.getJobId())).hasSize(1);
+        assertThat(client.readToEnd(Topics.CHECKPOINTS, job.getJobId())).hasSize(1);
+    }
+
+    private void status(String jobId, JobState state, int attempt) {
+        client.send(Topics.STATUS, jobId, dev.trainingplatform.contract.AvroCodec.of(JobStatus.class).encode(
+                JobStatus.newBuilder().setJobId(jobId).setState(state).setAttempt(attempt).setEpochsCompleted(2)
+                        .setInstance("a-trainer-that-died").setTimestamp(java.time.Instant.now()).build()));
+    }
+
+    @Test
+    void anInterruptedJobRunsAgainAsItsNextAttemptWithAttemptKeyedEvents() {
+        TrainingJob job = job().setEpochs(2).build();
+        status(job.getJobId(), JobState.RUNNING, 1); // a trainer took it and died mid-run
+        client.submit(job);
+        JobStatus last = terminal(job.getJobId());
+        assertThat(last.getState()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(last.getAttempt()).isEqualTo(2);
+        assertThat(client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 2, WAIT))
+                .extracting(EpochMetrics::getAttempt).containsOnly(2);
+        assertThat(client.await(Topics.CHECKPOINTS, Checkpoint.class, job.getJobId(), c -> !c.isEmpty(), WAIT).get(0)
+                .getCheckpointId()).isEqualTo(job.getJobId() + "/attempt-2/epoch-2");
+    }
+
+    @Test
+    void aJobInterruptedTooOftenIsGivenUpWithTheReason() {
+        TrainingJob job = job().build();
+        status(job.getJobId(), JobState.RUNNING, 3); // the third attempt died too; the limit is 3
+        client.submit(job);
+        JobStatus last = terminal(job.getJobId());
+        assertThat(last.getState()).isEqualTo(JobState.FAILED);
+        assertThat(last.getMessage()).contains("given up after 3 attempts").contains("RUNNING after 2 epochs");
+        assertThat(client.readToEnd(Topics.METRICS, job.getJobId())).isEmpty();
+    }
+
+    @Test
     void checkpointPolicyPublishesEveryNthEpochAndTheLast() {
         TrainingJob job = job().setEpochs(3).setCheckpoint(
                 dev.trainingplatform.contract.CheckpointPolicy.newBuilder().setEveryEpochs(2).build()).build();
