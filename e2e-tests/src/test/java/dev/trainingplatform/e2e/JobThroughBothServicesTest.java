@@ -38,6 +38,7 @@ class JobThroughBothServicesTest {
     static final List<Path> LOGS = new ArrayList<>();
     static Path work;
     static Path data;
+    static Map<String, String> trainerEnv;
     static ContractClient client;
     static final int TRAINER_PORT = freePort();
     static final int EVALUATOR_PORT = freePort();
@@ -68,6 +69,7 @@ class JobThroughBothServicesTest {
                 Map.entry("EVALUATOR_DOWNLOADS_ENABLED", "false"),
                 Map.entry("FASHION_MNIST_LOCATION", data.toString()),
                 Map.entry("CHECKPOINT_DIRECTORY", work.resolve("checkpoints").toString()));
+        trainerEnv = env;
         start("trainer", ROOT.resolve("trainer-service/target/quarkus-app/quarkus-run.jar"), env);
         // The evaluator logs JSON, the trainer plain text: the switch is configuration only.
         Map<String, String> json = new java.util.HashMap<>(env);
@@ -79,7 +81,7 @@ class JobThroughBothServicesTest {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: run the whole build (mvn -B verify) from the root");
         }
-        Path log = work.resolve(name + ".log");
+        Path log = work.resolve(name + "-" + SERVICES.size() + ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx1g", "-Dai.djl.offline=true", "-jar", jar.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
@@ -194,5 +196,45 @@ class JobThroughBothServicesTest {
                 .startsWith("{").endsWith("}").contains("\"level\":").contains("\"message\":"));
         assertThat(evaluator).anyMatch(l -> l.contains("started in"));
         assertThat(trainer).isNotEmpty().noneMatch(l -> l.startsWith("{"));
+    }
+
+    /**
+     * SIGKILL to the trainer mid-job, a new trainer in its place: the job's record, never committed,
+     * comes back to the new one, which runs the job again as attempt 2 to the end.
+     */
+    @Test
+    void aTrainerKilledMidJobIsReplacedAndTheJobFinishesAsItsNextAttempt() throws Exception {
+        TrainingJob job = job().setEpochs(300).build();
+        client.submit(job);
+        try {
+            client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> !m.isEmpty(), WAIT);
+            Process trainer = SERVICES.get(0);
+            trainer.destroyForcibly().waitFor();
+            start("trainer", ROOT.resolve("trainer-service/target/quarkus-app/quarkus-run.jar"), trainerEnv);
+            SERVICES.set(0, SERVICES.remove(SERVICES.size() - 1));
+            LOGS.set(0, LOGS.remove(LOGS.size() - 1));
+
+            // The dead member's session (45 s) must expire before its partitions move: allow for it.
+            List<JobStatus> statuses = client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
+                    s -> s.stream().anyMatch(x -> x.getState() == JobState.SUCCEEDED || x.getState() == JobState.FAILED),
+                    WAIT.plusMinutes(2));
+            JobStatus last = statuses.get(statuses.size() - 1);
+            assertThat(last.getState()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(last.getAttempt()).isEqualTo(2);
+            assertThat(statuses).extracting(s -> s.getState() + "#" + s.getAttempt())
+                    .containsSubsequence("RUNNING#1", "QUEUED#2", "RUNNING#2", "SUCCEEDED#2");
+
+            List<EpochMetrics> metrics = client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(),
+                    m -> m.stream().filter(x -> x.getAttempt() == 2).count() >= 300, WAIT);
+            assertThat(metrics.stream().filter(m -> m.getAttempt() == 2).map(EpochMetrics::getEpoch))
+                    .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 300).boxed().toList());
+            assertThat(metrics.stream().filter(m -> m.getAttempt() == 1).count()).isBetween(1L, 299L);
+            EvaluationResult result = client.await(Topics.EVALUATIONS, EvaluationResult.class, job.getJobId(),
+                    r -> !r.isEmpty(), WAIT).get(0);
+            assertThat(result.getAttempt()).isEqualTo(2);
+            assertThat(result.getCheckpointId()).isEqualTo(job.getJobId() + "/attempt-2/epoch-300");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+        }
     }
 }
