@@ -61,8 +61,10 @@ public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data,
                         + "dense with units=" + data.classNames().size());
             }
         } else if (out.length != 1 || out[0] != 1) {
-            throw new JobRejectedException(ErrorCode.INVALID_MODEL, "a regression model must output one value per sample, "
-                    + "this one outputs shape " + built.outputShape());
+            throw new JobRejectedException(ErrorCode.INVALID_MODEL, "loss MSE makes this a regression job, whose model must "
+                    + "output one value per sample; this one outputs shape " + built.outputShape()
+                    + (data.isClassification() ? " ('" + data.name() + "' is a classification data set: use "
+                    + "SOFTMAX_CROSS_ENTROPY)" : ""));
         }
     }
 }

@@ -1,0 +1,267 @@
+package dev.trainingplatform.trainer;
+
+import static dev.trainingplatform.ml.model.Presets.layer;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.trainingplatform.contract.AvroCodec;
+import dev.trainingplatform.contract.CheckpointPolicy;
+import dev.trainingplatform.contract.DatasetSpec;
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.JobState;
+import dev.trainingplatform.contract.JobStatus;
+import dev.trainingplatform.contract.LossType;
+import dev.trainingplatform.contract.ModelSpec;
+import dev.trainingplatform.contract.OptimizerSpec;
+import dev.trainingplatform.contract.OptimizerType;
+import dev.trainingplatform.contract.Topics;
+import dev.trainingplatform.contract.TrainingJob;
+import dev.trainingplatform.ml.testdata.FashionMnistFiles;
+import dev.trainingplatform.testkafka.ContractClient;
+import dev.trainingplatform.testkafka.KafkaBroker;
+import dev.trainingplatform.testkafka.KafkaBrokerResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaBuilder;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Bad input, systematically: each case is one job (or one record) that must end in the right error
+ * event, never a crash; afterwards the trainer is healthy and a valid job still completes.
+ */
+@QuarkusTest
+@QuarkusTestResource(KafkaBrokerResource.class)
+class BadInputTest {
+
+    static final Duration WAIT = Duration.ofSeconds(120);
+    static Path data;
+    static Path corrupt;
+
+    final ContractClient client = new ContractClient(KafkaBroker.shared().bootstrapServers());
+
+    @BeforeAll
+    static void files() throws Exception {
+        // Under java.io.tmpdir, the allowed root configured for tests.
+        data = FashionMnistFiles.write(Files.createTempDirectory("bad-input-good"), 120, 40, false);
+        corrupt = Files.createTempDirectory("bad-input-corrupt");
+    }
+
+    /** A copy of the good files with one of them replaced. */
+    static String variant(String name, String file, byte[] content) throws Exception {
+        Path dir = Files.createDirectories(corrupt.resolve(name));
+        try (Stream<Path> files = Files.list(data)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        Files.write(dir.resolve(file), content);
+        return dir.toString();
+    }
+
+    static byte[] goodBytes(String file) throws Exception {
+        return Files.readAllBytes(data.resolve(file));
+    }
+
+    static TrainingJob.Builder job() {
+        return TrainingJob.newBuilder()
+                .setJobId("bad-" + UUID.randomUUID())
+                .setModel(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build())
+                .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").setLocation(data.toString()).build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
+                .setBatchSize(16)
+                .setEpochs(1);
+    }
+
+    static ModelSpec layers(dev.trainingplatform.contract.Layer... layers) {
+        return ModelSpec.newBuilder().setLayers(List.of(layers)).build();
+    }
+
+    static OptimizerSpec.Builder adam() {
+        return OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3);
+    }
+
+    static DatasetSpec at(String location) {
+        return DatasetSpec.newBuilder().setName("fashion-mnist").setLocation(location).build();
+    }
+
+    static Arguments bad(String name, UnaryOperator<TrainingJob.Builder> change, ErrorCode code, String says) {
+        return Arguments.of(name, change, code, says);
+    }
+
+    static Stream<Arguments> badJobs() throws Exception {
+        byte[] images = goodBytes("train-images-idx3-ubyte");
+        byte[] labels = goodBytes("train-labels-idx1-ubyte");
+        byte[] wrongMagic = images.clone();
+        wrongMagic[3] = 0x01;
+        byte[] badLabel = labels.clone();
+        badLabel[8 + 5] = 42;
+        return Stream.of(
+                bad("job id too long", j -> j.setJobId("x".repeat(201)), ErrorCode.INVALID_JOB, "jobId must be 1 to 200"),
+                bad("unknown preset", j -> j.setModel(ModelSpec.newBuilder().setPreset("resnet-9000").build()),
+                        ErrorCode.UNKNOWN_PRESET, "resnet-9000"),
+                bad("unknown layer", j -> j.setModel(layers(layer("flatten"), layer("denseee", "units", 10L))),
+                        ErrorCode.UNKNOWN_LAYER, "unknown layer type 'denseee'"),
+                bad("unknown layer argument", j -> j.setModel(layers(layer("flatten"), layer("dense", "units", 10L, "unitz", 10L))),
+                        ErrorCode.INVALID_MODEL, "unitz"),
+                bad("dense on images without flatten", j -> j.setModel(layers(layer("dense", "units", 10L))),
+                        ErrorCode.INVALID_MODEL, "add a flatten layer"),
+                bad("wrong number of outputs", j -> j.setModel(layers(layer("flatten"), layer("dense", "units", 3L))),
+                        ErrorCode.INVALID_MODEL, "10 classes"),
+                bad("kernel larger than the image", j -> j.setModel(layers(
+                                layer("conv2d", "filters", 4L, "kernelSize", 40L), layer("flatten"), layer("dense", "units", 10L))),
+                        ErrorCode.INVALID_MODEL, "layer 0 (conv2d)"),
+                bad("negative units", j -> j.setModel(layers(layer("flatten"), layer("dense", "units", -10L))),
+                        ErrorCode.INVALID_MODEL, "units"),
+                bad("dropout rate above 1", j -> j.setModel(layers(layer("flatten"), layer("dropout", "rate", 1.5),
+                        layer("dense", "units", 10L))), ErrorCode.INVALID_MODEL, "rate"),
+                bad("no layers", j -> j.setModel(ModelSpec.newBuilder().build()), ErrorCode.INVALID_MODEL, "neither a preset nor layers"),
+                bad("absurd model size", j -> j.setModel(layers(layer("flatten"), layer("dense", "units", 100_000L),
+                        layer("dense", "units", 10L))), ErrorCode.LIMIT_EXCEEDED, "parameters"),
+                bad("zero epochs", j -> j.setEpochs(0), ErrorCode.INVALID_HYPERPARAMETER, "epochs must be positive"),
+                bad("negative epochs", j -> j.setEpochs(-5), ErrorCode.INVALID_HYPERPARAMETER, "epochs must be positive"),
+                bad("epochs over the limit", j -> j.setEpochs(1_000_000), ErrorCode.LIMIT_EXCEEDED, "limit"),
+                bad("zero batch size", j -> j.setBatchSize(0), ErrorCode.INVALID_HYPERPARAMETER, "batchSize must be positive"),
+                bad("batch size over the limit", j -> j.setBatchSize(10_000_000), ErrorCode.LIMIT_EXCEEDED, "batchSize"),
+                bad("zero evaluation batch size", j -> j.setEvaluationBatchSize(0), ErrorCode.INVALID_HYPERPARAMETER,
+                        "evaluationBatchSize"),
+                bad("NaN learning rate", j -> j.setOptimizer(adam().setLearningRate(Double.NaN).build()),
+                        ErrorCode.INVALID_HYPERPARAMETER, "learningRate"),
+                bad("negative learning rate", j -> j.setOptimizer(adam().setLearningRate(-0.1).build()),
+                        ErrorCode.INVALID_HYPERPARAMETER, "learningRate"),
+                bad("infinite learning rate", j -> j.setOptimizer(adam().setLearningRate(Double.POSITIVE_INFINITY).build()),
+                        ErrorCode.INVALID_HYPERPARAMETER, "learningRate"),
+                bad("beta1 of 1", j -> j.setOptimizer(adam().setBeta1(1.0).build()), ErrorCode.INVALID_HYPERPARAMETER, "beta1"),
+                bad("negative momentum", j -> j.setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.SGD)
+                        .setLearningRate(0.1).setMomentum(-0.5).build()), ErrorCode.INVALID_HYPERPARAMETER, "momentum"),
+                bad("negative checkpoint interval", j -> j.setCheckpoint(CheckpointPolicy.newBuilder().setEveryEpochs(-1).build()),
+                        ErrorCode.INVALID_HYPERPARAMETER, "everyEpochs"),
+                bad("MSE loss on a classifier's data", j -> j.setLoss(LossType.MSE), ErrorCode.INVALID_MODEL,
+                        "use SOFTMAX_CROSS_ENTROPY"),
+                bad("unknown data set", j -> j.setDataset(DatasetSpec.newBuilder().setName("mnist-3d").build()),
+                        ErrorCode.UNKNOWN_DATASET, "mnist-3d"),
+                bad("negative sample limit", j -> j.setDataset(DatasetSpec.newBuilder().setName("fashion-mnist")
+                        .setLocation(data.toString()).setMaxTrainSamples(-1).build()), ErrorCode.INVALID_JOB, "maxTrainSamples"),
+                bad("location outside the allowed roots", j -> j.setDataset(at("/etc")), ErrorCode.INVALID_JOB, "/etc"),
+                bad("path traversal", j -> j.setDataset(at(data + "/../../../etc")), ErrorCode.INVALID_JOB, "etc"),
+                bad("file URI outside the roots", j -> j.setDataset(at("file:///etc/passwd")), ErrorCode.INVALID_JOB, "/etc"),
+                bad("unsupported scheme", j -> j.setDataset(at("ftp://example.org/fashion")), ErrorCode.INVALID_JOB, "ftp"),
+                bad("downloads switched off", j -> j.setDataset(at("https://example.org/fashion")), ErrorCode.DATA_NOT_FOUND,
+                        "downloads are disabled"),
+                bad("missing directory", j -> j.setDataset(at(data.resolve("nowhere").toString())), ErrorCode.DATA_NOT_FOUND,
+                        "nowhere"),
+                bad("truncated images file", j -> j.setDataset(at(unchecked(() -> variant("truncated",
+                        "train-images-idx3-ubyte", Arrays.copyOf(images, images.length / 2))))), ErrorCode.DATA_CORRUPT,
+                        "train-images"),
+                bad("wrong IDX magic", j -> j.setDataset(at(unchecked(() -> variant("magic", "train-images-idx3-ubyte",
+                        wrongMagic)))), ErrorCode.DATA_CORRUPT, "magic"),
+                bad("label out of range", j -> j.setDataset(at(unchecked(() -> variant("label", "train-labels-idx1-ubyte",
+                        badLabel)))), ErrorCode.DATA_CORRUPT, "label"),
+                bad("corrupt gzip", j -> j.setDataset(at(unchecked(() -> variant("gzip", "train-images-idx3-ubyte.gz",
+                        "not gzip at all".getBytes(StandardCharsets.UTF_8))))), ErrorCode.DATA_CORRUPT, "train-images"));
+    }
+
+    interface Io<T> {
+        T get() throws Exception;
+    }
+
+    static <T> T unchecked(Io<T> io) {
+        try {
+            return io.get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JobStatus terminal(String jobId) {
+        List<JobStatus> statuses = client.await(Topics.STATUS, JobStatus.class, jobId,
+                s -> !s.isEmpty() && s.get(s.size() - 1).getState() != JobState.QUEUED
+                        && s.get(s.size() - 1).getState() != JobState.RUNNING, WAIT);
+        return statuses.get(statuses.size() - 1);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badJobs")
+    void aBadJobEndsFailedWithItsCodeAndReason(String name, UnaryOperator<TrainingJob.Builder> change, ErrorCode code,
+                                               String says) {
+        TrainingJob job = change.apply(job()).build();
+        client.submit(job);
+        JobStatus last = terminal(job.getJobId());
+        assertThat(last.getState()).as(name).isEqualTo(JobState.FAILED);
+        assertThat(last.getErrorCode()).as(name + ": " + last.getMessage()).isEqualTo(code);
+        assertThat(last.getMessage()).as(name).contains(says);
+        assertThat(client.readToEnd(Topics.CHECKPOINTS, job.getJobId())).as(name).isEmpty();
+    }
+
+    static Stream<Arguments> undecodableRecords() throws Exception {
+        byte[] valid = AvroCodec.of(TrainingJob.class).encode(job().build());
+        byte[] unknownFingerprint = valid.clone();
+        unknownFingerprint[5] ^= 0x5A;
+        // A record named TrainingJob but with fields missing: a schema this service does not know.
+        Schema partial = SchemaBuilder.record("TrainingJob").namespace("dev.trainingplatform.contract").fields()
+                .requiredString("jobId").endRecord();
+        GenericRecord onlyId = new GenericData.Record(partial);
+        onlyId.put("jobId", "partial");
+        ByteArrayOutputStream partialBytes = new ByteArrayOutputStream();
+        new BinaryMessageEncoder<GenericRecord>(GenericData.get(), partial).encode(onlyId, partialBytes);
+        return Stream.of(
+                Arguments.of("not Avro at all", "{\"jobId\": \"json\"}".getBytes(StandardCharsets.UTF_8), "marker"),
+                Arguments.of("empty value", new byte[0], "empty record value"),
+                Arguments.of("unknown schema fingerprint", unknownFingerprint, "fingerprint"),
+                Arguments.of("required fields missing (another writer schema)", partialBytes.toByteArray(), "fingerprint"),
+                Arguments.of("another contract record (a JobStatus)", AvroCodec.of(JobStatus.class).encode(JobStatus.newBuilder()
+                        .setJobId("j").setState(JobState.QUEUED).setTimestamp(java.time.Instant.now()).build()), "fingerprint"),
+                Arguments.of("truncated TrainingJob", Arrays.copyOf(valid, valid.length / 2), ""));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("undecodableRecords")
+    void anUndecodableRecordGoesToTheDeadLetterTopicWithItsReason(String name, byte[] value, String reason) {
+        String key = "undecodable-" + UUID.randomUUID();
+        client.send(Topics.JOBS, key, value);
+        List<ConsumerRecord<String, byte[]>> dead = client.awaitRecords(Topics.JOBS_DLQ, key, r -> !r.isEmpty(), WAIT);
+        assertThat(dead.get(0).value()).as(name).isEqualTo(value);
+        String why = new String(dead.get(0).headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8);
+        assertThat(why).as(name).containsIgnoringCase(reason);
+    }
+
+    @io.quarkus.test.common.http.TestHTTPResource("/q/health")
+    java.net.URI health;
+
+    @Test
+    void afterBadInputTheTrainerIsHealthyAndAValidJobCompletes() throws Exception {
+        client.send(Topics.JOBS, "garbage-" + UUID.randomUUID(), new byte[] {1, 2, 3});
+        TrainingJob bad = job().setEpochs(-1).build();
+        client.submit(bad);
+        TrainingJob good = job().build();
+        client.submit(good);
+        assertThat(terminal(bad.getJobId()).getState()).isEqualTo(JobState.FAILED);
+        assertThat(terminal(good.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(health).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        assertThat(response.body()).contains("\"status\": \"UP\"");
+    }
+
+    @Test
+    void theTableCoversAtLeastThirtyBadInputs() throws Exception {
+        assertThat(badJobs().count() + undecodableRecords().count()).isGreaterThanOrEqualTo(30);
+    }
+}
