@@ -41,7 +41,7 @@ final class CancelCommand extends KafkaCommand {
             if (!waitForIt) {
                 return 0;
             }
-            last = watcher.follow(Duration.ofMinutes(timeoutMinutes), new JobWatcher.Listener() {
+            last = watcher.followToEnd(Duration.ofMinutes(timeoutMinutes), new JobWatcher.Listener() {
                 @Override
                 public void status(JobStatus s) {
                     out.println(ResultPrinter.status(s));

@@ -152,6 +152,16 @@ final class JobWatcher implements AutoCloseable {
         return last;
     }
 
+    /** Follows until the job's state is terminal, without waiting for an evaluation. */
+    JobStatus followToEnd(Duration timeout, Listener listener) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while ((last == null || last.getState() == JobState.QUEUED || last.getState() == JobState.RUNNING)
+                && System.nanoTime() < deadline) {
+            pollOnce(listener);
+        }
+        return last;
+    }
+
     private void pollOnce(Listener listener) {
         // One poll mixes several topics; replaying them in timestamp order keeps the story in order.
         List<ConsumerRecord<String, byte[]>> batch = new ArrayList<>();

@@ -304,6 +304,19 @@ class PlatformCliTest {
     }
 
     @Test
+    void cancelWithWaitReturnsWhenTheTrainerReportsCancelled() throws Exception {
+        String job = newJobId();
+        status(job, JobState.RUNNING, 0);
+        CompletableFuture<Run> cancelling = CompletableFuture.supplyAsync(() -> cliOnBroker("cancel", job, "--wait"));
+        // Stand in for the trainer: answer the request once it is on the topic.
+        client.await(Topics.CANCELLATIONS, CancelRequest.class, job, r -> !r.isEmpty(), java.time.Duration.ofSeconds(60));
+        status(job, JobState.CANCELLED, 1);
+        Run run = cancelling.get(60, TimeUnit.SECONDS);
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("cancel requested for " + job).contains(job + " CANCELLED");
+    }
+
+    @Test
     void cancelOfAFinishedJobSaysSoAndSendsNothing() {
         String job = finishedClassifierJob();
         Run run = cliOnBroker("cancel", job);
