@@ -364,6 +364,21 @@ class PlatformCliTest {
     }
 
     @Test
+    void asAProcessAMissingBrokerPrintsExactlyOneLineOnStderr() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Process cli = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), PlatformCli.class.getName(),
+                "list", "--bootstrap-servers", "127.0.0.1:" + port, "--connect-timeout", "2")
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(cli.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(cli.waitFor()).isEqualTo(4);
+        assertThat(err.lines().toList()).containsExactly("error: cannot reach Kafka at 127.0.0.1:" + port + " (no answer within 2 s)");
+    }
+
+    @Test
     void anUnreadableKafkaConfigFileIsBadInput() {
         Run run = cli("list", "--kafka-config", dir.resolve("missing.properties").toString());
         assertThat(run.exitCode()).isEqualTo(2);
