@@ -83,7 +83,11 @@ final class KafkaSettings {
 
     /** Fails with one clear line when no broker answers within the connect timeout. */
     KafkaSettings requireReachable() {
-        try (Admin admin = Admin.create(props)) {
+        // The admin client's own timeouts come later than ours, so the message below is the one seen.
+        Map<String, Object> probe = new HashMap<>(props);
+        probe.put("default.api.timeout.ms", String.valueOf(connectTimeout.toMillis() + 5000));
+        probe.put("request.timeout.ms", String.valueOf(connectTimeout.toMillis() + 5000));
+        try (Admin admin = Admin.create(probe)) {
             admin.describeCluster().nodes().get(connectTimeout.toMillis(), TimeUnit.MILLISECONDS);
             return this;
         } catch (TimeoutException e) {

@@ -375,7 +375,8 @@ class PlatformCliTest {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(cli.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(cli.waitFor()).isEqualTo(4);
-        assertThat(err.lines().toList()).containsExactly("error: cannot reach Kafka at 127.0.0.1:" + port + " (no answer within 2 s)");
+        assertThat(err.lines().toList()).hasSize(1);
+        assertThat(err).startsWith("error: cannot reach Kafka at 127.0.0.1:" + port + " (");
     }
 
     @Test
