@@ -7,7 +7,6 @@ import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.UndecodableRecordException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -19,7 +18,6 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * Reads one job's events from the status, metrics and evaluation topics (and notes whether its job
@@ -61,14 +59,12 @@ final class JobWatcher implements AutoCloseable {
         List<String> topics = fromBeginning ? List.of(Topics.JOBS, Topics.STATUS, Topics.METRICS, Topics.EVALUATIONS)
                 : List.of(Topics.STATUS, Topics.METRICS, Topics.EVALUATIONS);
         List<TopicPartition> partitions = new ArrayList<>();
-        byte[] key = jobId.getBytes(StandardCharsets.UTF_8);
         for (String topic : topics) {
             int count = consumer.partitionsFor(topic).size();
             if (count == 0) {
                 throw new CliException(CliException.NOT_FOUND, "topic " + topic + " does not exist; run create-topics");
             }
-            // The producers' default partitioner: murmur2 of the serialized key.
-            partitions.add(new TopicPartition(topic, Utils.toPositive(Utils.murmur2(key)) % count));
+            partitions.add(new TopicPartition(topic, Topics.partitionOf(jobId, count)));
         }
         consumer.assign(partitions);
         if (fromBeginning) {

@@ -39,5 +39,15 @@ public final class Topics {
                 new TopicSpec(CANCELLATIONS, 1, Map.of("cleanup.policy", "compact")));
     }
 
+    /**
+     * The partition the producers' default partitioner gives a record keyed {@code jobId}
+     * (murmur2 of the UTF-8 key): every event of one job sits there, on every topic of the contract.
+     */
+    public static int partitionOf(String jobId, int partitionCount) {
+        byte[] key = jobId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(key))
+                % partitionCount;
+    }
+
     private Topics() {}
 }

@@ -7,7 +7,6 @@ import dev.trainingplatform.contract.UndecodableRecordException;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -18,13 +17,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.utils.Utils;
 
 /**
  * The latest status a job has on the compacted training.status topic, read when its record arrives:
  * a record redelivered after a crash must not run a finished job again, and an interrupted job must
- * know which attempt comes next. Only the job's own partition is read (the producers' murmur2 of the
- * key), from the beginning to the end it has now, so there is no race with a view still loading.
+ * know which attempt comes next. Only the job's own partition is read ({@link Topics#partitionOf}),
+ * from the beginning to the end it has now, so there is no race with a view still loading.
  */
 @ApplicationScoped
 public class JobHistoryLookup {
@@ -45,8 +43,7 @@ public class JobHistoryLookup {
             if (partitions == 0) {
                 return Optional.empty();
             }
-            TopicPartition partition = new TopicPartition(Topics.STATUS,
-                    Utils.toPositive(Utils.murmur2(jobId.getBytes(StandardCharsets.UTF_8))) % partitions);
+            TopicPartition partition = new TopicPartition(Topics.STATUS, Topics.partitionOf(jobId, partitions));
             consumer.assign(List.of(partition));
             consumer.seekToBeginning(List.of(partition));
             long end = consumer.endOffsets(List.of(partition)).get(partition);
