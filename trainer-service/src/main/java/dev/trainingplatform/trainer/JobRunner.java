@@ -13,6 +13,7 @@ import dev.trainingplatform.ml.train.Training;
 import dev.trainingplatform.ml.train.TrainingPlan;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -59,17 +60,20 @@ public class JobRunner {
         return s == JobState.SUCCEEDED || s == JobState.FAILED || s == JobState.CANCELLED;
     }
 
-    public void run(TrainingJob job) {
-        String jobId = job.getJobId() == null || job.getJobId().isBlank() ? "(no job id)" : job.getJobId();
-        int[] epochsDone = {0};
-        java.util.Optional<JobStatus> previous;
+    private Optional<JobStatus> earlierStatus(String jobId) {
         try {
-            previous = history.latest(jobId);
+            return history.latest(jobId);
         } catch (RuntimeException e) {
             // Better to run a job twice than not at all: go on as if it were new.
             LOG.warnf(e, "job %s: could not read its earlier status; running it as a new job", jobId);
-            previous = java.util.Optional.empty();
+            return Optional.empty();
         }
+    }
+
+    public void run(TrainingJob job) {
+        String jobId = job.getJobId() == null || job.getJobId().isBlank() ? "(no job id)" : job.getJobId();
+        int[] epochsDone = {0};
+        Optional<JobStatus> previous = earlierStatus(jobId);
         if (previous.isPresent() && isTerminal(previous.get().getState())) {
             // A redelivered record (the trainer stopped before committing it): the job is over.
             LOG.infof("job %s already ended %s (attempt %d); its record was delivered again and is ignored", jobId,
