@@ -18,6 +18,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
 import ai.djl.nn.pooling.Pool;
 import ai.djl.training.initializer.ConstantInitializer;
+import ai.djl.training.initializer.Initializer;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.Pair;
 import dev.trainingplatform.contract.ErrorCode;
@@ -98,6 +99,19 @@ public final class ModelFactory {
         return new BuiltModel(model, inputShape, shape, parameters);
     }
 
+    /** The kernel initializer a dense or convolution layer asks for; He normal is DJL's default. */
+    private static Initializer weightInitializer(LayerArgs a) {
+        switch (a.choice("init", "heNormal", "heNormal", "glorotUniform", "lecunNormal")) {
+            case "glorotUniform":
+                // DJL scales by the mean of fan-in and fan-out: magnitude 3 gives Glorot's 6 / (in + out).
+                return new XavierInitializer(XavierInitializer.RandomType.UNIFORM, XavierInitializer.FactorType.AVG, 3f);
+            case "lecunNormal":
+                return new LecunNormalInitializer();
+            default:
+                return new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2f);
+        }
+    }
+
     private static Block layer(LayerArgs a, Shape in) {
         String type = a.type();
         switch (type) {
@@ -107,13 +121,8 @@ public final class ModelFactory {
                 }
                 long units = a.positiveInt("units");
                 boolean bias = a.flag("bias", true);
-                String init = a.choice("init", "glorotUniform", "glorotUniform", "heNormal");
                 Linear linear = Linear.builder().setUnits(units).optBias(bias).build();
-                if (init.equals("heNormal")) {
-                    linear.setInitializer(new XavierInitializer(
-                            XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.IN, 2f),
-                            Parameter.Type.WEIGHT);
-                }
+                linear.setInitializer(weightInitializer(a), Parameter.Type.WEIGHT);
                 if (bias) {
                     linear.setInitializer(new ConstantInitializer((float) a.number("biasInit", 0.0)), Parameter.Type.BIAS);
                 }
@@ -183,9 +192,11 @@ public final class ModelFactory {
                 Shape k = repeat(kernel, dims);
                 Shape st = repeat(stride, dims);
                 Shape p = repeat(pad, dims);
-                return dims == 1
+                Block conv = dims == 1
                         ? Conv1d.builder().setFilters((int) filters).setKernelShape(k).optStride(st).optPadding(p).build()
                         : Conv2d.builder().setFilters((int) filters).setKernelShape(k).optStride(st).optPadding(p).build();
+                conv.setInitializer(weightInitializer(a), Parameter.Type.WEIGHT);
+                return conv;
             }
             case "layerNorm": {
                 float eps = (float) a.number("epsilon", 1e-5);

@@ -62,22 +62,23 @@ public final class Presets {
 
         // Workload 5: augmentation (training only), per-channel normalisation, Conv 32 3x3 -> ReLU ->
         // avg-pool 2 -> Conv 64 3x3 -> ReLU -> avg-pool 2 -> Dense 256 -> ReLU -> Dense 10. The
-        // convolutions pad SAME, as Flax's nn.Conv does by default.
+        // convolutions pad SAME and kernels start LeCun normal, as Flax's nn.Conv and nn.Dense do by
+        // default.
         PRESETS.put("cifar10-cnn", List.of(
                 layer("randomFlip"),
                 layer("randomResizedCrop", "scaleMin", 0.8, "scaleMax", 1.0, "ratioMin", 0.9, "ratioMax", 1.1),
                 layer("rescale", "scale", 1.0 / 255),
                 layer("normalize", "mean", List.of(0.4914, 0.4822, 0.4465), "std", List.of(0.2470, 0.2435, 0.2616)),
-                layer("conv2d", "filters", 32L, "kernelSize", 3L, "padding", "same"),
+                layer("conv2d", "filters", 32L, "kernelSize", 3L, "padding", "same", "init", "lecunNormal"),
                 layer("relu"),
                 layer("pool", "mode", "avg", "size", 2L),
-                layer("conv2d", "filters", 64L, "kernelSize", 3L, "padding", "same"),
+                layer("conv2d", "filters", 64L, "kernelSize", 3L, "padding", "same", "init", "lecunNormal"),
                 layer("relu"),
                 layer("pool", "mode", "avg", "size", 2L),
                 layer("flatten"),
-                layer("dense", "units", 256L),
+                layer("dense", "units", 256L, "init", "lecunNormal"),
                 layer("relu"),
-                layer("dense", "units", 10L)));
+                layer("dense", "units", 10L, "init", "lecunNormal")));
     }
 
     private Presets() {}

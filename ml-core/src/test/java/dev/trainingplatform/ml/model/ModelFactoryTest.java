@@ -3,8 +3,13 @@ package dev.trainingplatform.ml.model;
 import static dev.trainingplatform.ml.model.Presets.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.contract.Layer;
 import dev.trainingplatform.contract.ModelSpec;
@@ -87,6 +92,49 @@ class ModelFactoryTest {
                 layer("layerNorm", "epsilon", 1e-3),
                 layer("globalPool", "mode", "avg")), new Shape(1, 50));
         assertThat(model.outputShape()).isEqualTo(new Shape(4));
+    }
+
+    @Test
+    void kernelInitializersHaveTheirVariance() {
+        // Dense 1000 -> 500: He normal 2/fan-in, Glorot uniform 2/(fan-in + fan-out), LeCun 1/fan-in.
+        assertThat(kernelStats(layer("dense", "units", 500L), new Shape(1000)).std()).isCloseTo(Math.sqrt(2.0 / 1000), within(0.001));
+        assertThat(kernelStats(layer("dense", "units", 500L, "init", "glorotUniform"), new Shape(1000)).std())
+                .isCloseTo(Math.sqrt(2.0 / 1500), within(0.001));
+        KernelStats lecun = kernelStats(layer("dense", "units", 500L, "init", "lecunNormal"), new Shape(1000));
+        assertThat(lecun.std()).isCloseTo(Math.sqrt(1.0 / 1000), within(0.001));
+        // truncated at two standard deviations of the untruncated normal
+        assertThat(lecun.maxAbs()).isLessThanOrEqualTo(2 * Math.sqrt(1.0 / 1000) / 0.8796 + 1e-6);
+        // A convolution's fan-in is its input channels times the kernel's area: 16 * 3 * 3.
+        assertThat(kernelStats(layer("conv2d", "filters", 400L, "kernelSize", 3L, "init", "lecunNormal"), new Shape(16, 8, 8)).std())
+                .isCloseTo(Math.sqrt(1.0 / 144), within(0.002));
+    }
+
+    @Test
+    void unknownInitializerIsRejected() {
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("dense", "units", 3L, "init", "orthogonal")), new Shape(4)))
+                .hasMessageContaining("init").hasMessageContaining("lecunNormal");
+    }
+
+    private record KernelStats(double std, double maxAbs) {}
+
+    private static KernelStats kernelStats(Layer layer, Shape input) {
+        ModelFactory.BuiltModel model = ModelFactory.build(List.of(layer), input);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Block block = model.block();
+            block.initialize(manager, DataType.FLOAT32, new Shape(1).addAll(input));
+            NDArray weight = block.getParameters().valueAt(0).getArray();
+            float[] w = weight.toFloatArray();
+            double sum = 0;
+            double squares = 0;
+            double max = 0;
+            for (float v : w) {
+                sum += v;
+                squares += (double) v * v;
+                max = Math.max(max, Math.abs(v));
+            }
+            double mean = sum / w.length;
+            return new KernelStats(Math.sqrt(squares / w.length - mean * mean), max);
+        }
     }
 
     @Test
