@@ -69,7 +69,7 @@ class EvaluatorFlowTest {
                 .load(job.getDataset());
         plan = TrainingPlan.of(job, loaded, JobLimits.defaults());
         Training.run(plan, (epoch, params) -> {
-            trainedParameters = params.get();
+            trainedParameters = params.parameters();
             trainerTestLoss = epoch.testLoss();
             trainerTestAccuracy = epoch.testAccuracy();
         });

@@ -106,14 +106,14 @@ public class JobRunner {
             int every = job.getCheckpoint() == null ? 0 : job.getCheckpoint().getEveryEpochs();
             Training.Outcome outcome = Training.run(plan, new Training.Observer() {
                 @Override
-                public void epochFinished(Training.EpochResult epoch, java.util.function.Supplier<byte[]> parameters) {
+                public void epochFinished(Training.EpochResult epoch, Training.Snapshot snapshot) {
                     metrics.publish(jobId, attempt, epoch);
                     epochsDone[0] = epoch.epoch();
                     progress.epochFinished(epoch.epoch());
                     trainerMetrics.epochFinished(epoch.durationMs(), epoch.trainSamples());
                     boolean last = epoch.epoch() == epoch.totalEpochs();
                     if (last || every > 0 && epoch.epoch() % every == 0) {
-                        checkpoints.publish(plan, attempt, epoch.epoch(), parameters.get());
+                        checkpoints.publish(plan, attempt, epoch.epoch(), snapshot.parameters());
                     }
                 }
 

@@ -4,7 +4,10 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.BaseNDManager;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.ArrayDataset;
@@ -13,6 +16,7 @@ import ai.djl.training.evaluator.Accuracy;
 import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
+import ai.djl.util.Pair;
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.TrainingJob;
@@ -22,7 +26,7 @@ import dev.trainingplatform.ml.data.Split;
 import dev.trainingplatform.ml.eval.TestSetEvaluation;
 import java.io.IOException;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.SplittableRandom;
 
 /**
  * The training loop of one job: DJL's Trainer over batches gathered from the in-memory splits, one
@@ -43,9 +47,17 @@ public final class Training {
     /** This many non-finite steps in a row end the job DIVERGED. */
     static final int MAX_CONSECUTIVE_SKIPPED_STEPS = 10;
 
+    /** The model after an epoch, serialized on demand (only while the observer is being told). */
+    public interface Snapshot {
+        /** The parameters, as checkpoints carry them. */
+        byte[] parameters();
+
+        /** Parameters and optimizer state: what {@link #run(TrainingPlan, Observer, TrainingState)} resumes from. */
+        TrainingState state();
+    }
+
     public interface Observer {
-        /** @param parameters serializes the current parameters, on demand */
-        void epochFinished(EpochResult result, Supplier<byte[]> parameters);
+        void epochFinished(EpochResult result, Snapshot snapshot);
 
         /** After every training batch: progress for health checks. */
         default void batchFinished() {
@@ -62,14 +74,28 @@ public final class Training {
     private Training() {}
 
     public static Outcome run(TrainingPlan plan, Observer observer) {
+        return run(plan, observer, null);
+    }
+
+    /**
+     * @param resumeFrom the state after an epoch of an earlier run of the same job, or null to start
+     *                   afresh: training goes on with the next epoch and computes what the
+     *                   uninterrupted run would have
+     */
+    public static Outcome run(TrainingPlan plan, Observer observer, TrainingState resumeFrom) {
         TrainingJob job = plan.job();
+        if (resumeFrom != null && resumeFrom.epoch() >= job.getEpochs()) {
+            throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "cannot resume after epoch " + resumeFrom.epoch()
+                    + " of a job of " + job.getEpochs() + " epochs");
+        }
         Device device = DjlRuntime.device();
         DjlRuntime.engine().setRandomSeed((int) job.getSeed());
         boolean classifier = plan.data().isClassification();
         Loss loss = TrainingComponents.loss(job.getLoss());
         EvaluatorTrainingListener evaluations = new EvaluatorTrainingListener();
+        ResumableOptimizer optimizer = TrainingComponents.optimizer(job.getOptimizer());
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
-                .optOptimizer(TrainingComponents.optimizer(job.getOptimizer()))
+                .optOptimizer(optimizer)
                 .optDevices(new Device[] {device})
                 .addTrainingListeners(evaluations);
         if (classifier) {
@@ -85,9 +111,17 @@ public final class Training {
 
         try (Model model = Model.newInstance("job-" + job.getJobId(), device)) {
             model.setBlock(plan.built().block());
+            Shape batchShape = new Shape(batchSize).addAll(train.sampleShape());
             try (Trainer trainer = model.newTrainer(config);
                  NDManager dataManager = trainer.getManager().newSubManager()) {
-                trainer.initialize(new Shape(batchSize).addAll(train.sampleShape()));
+                if (resumeFrom != null) {
+                    // Before the trainer's own initialization, which caches the parameter arrays.
+                    restore(model, resumeFrom, batchShape);
+                }
+                trainer.initialize(batchShape);
+                if (resumeFrom != null) {
+                    optimizer.loadState(model.getBlock(), resumeFrom.optimizerState());
+                }
                 ArrayDataset trainSet = new ArrayDataset.Builder()
                         .setData(train.featuresArray(dataManager))
                         .optLabels(train.labelsArray(dataManager))
@@ -95,9 +129,13 @@ public final class Training {
                         .build();
                 long started = System.nanoTime();
                 int consecutiveSkipped = 0;
-                for (int epoch = 1; epoch <= job.getEpochs(); epoch++) {
+                int firstEpoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1;
+                for (int epoch = firstEpoch; epoch <= job.getEpochs(); epoch++) {
                     long epochStart = System.nanoTime();
                     sampler.setEpoch(epoch);
+                    // Dropout's and augmentation's random streams start from (seed, epoch), so a
+                    // resumed run draws what the uninterrupted one drew.
+                    DjlRuntime.engine().setRandomSeed(epochSeed(job.getSeed(), epoch));
                     int applied = 0;
                     int skipped = 0;
                     try (NDManager epochManager = dataManager.newSubManager()) {
@@ -140,15 +178,41 @@ public final class Training {
                     long now = System.nanoTime();
                     long durationMs = (now - epochStart) / 1_000_000;
                     long elapsedMs = (now - started) / 1_000_000;
-                    long etaMs = elapsedMs / epoch * (job.getEpochs() - epoch);
+                    long etaMs = elapsedMs / (epoch - firstEpoch + 1) * (job.getEpochs() - epoch);
                     int liveArrays = trainer.getManager() instanceof BaseNDManager base ? base.getManagedArrays().size() : -1;
+                    int finished = epoch;
                     observer.epochFinished(new EpochResult(epoch, job.getEpochs(), trainLoss, trainAccuracy, testLoss,
                             testAccuracy, samplesPerEpoch, durationMs, elapsedMs, etaMs, skipped, liveArrays),
-                            () -> ModelParameters.save(model.getBlock()));
+                            new Snapshot() {
+                                @Override
+                                public byte[] parameters() {
+                                    return ModelParameters.save(model.getBlock());
+                                }
+
+                                @Override
+                                public TrainingState state() {
+                                    return new TrainingState(finished, parameters(), optimizer.saveState(model.getBlock()));
+                                }
+                            });
                 }
                 return Outcome.COMPLETED;
             } catch (IOException | TranslateException e) {
                 throw new IllegalStateException("reading batches failed", e);
+            }
+        }
+    }
+
+    static int epochSeed(long seed, int epoch) {
+        return Long.hashCode(new SplittableRandom(seed * 1_000_003L + epoch).nextLong());
+    }
+
+    private static void restore(Model model, TrainingState state, Shape batchShape) {
+        Block block = model.getBlock();
+        block.initialize(model.getNDManager(), DataType.FLOAT32, batchShape);
+        ModelParameters.load(block, state.parameters(), model.getNDManager());
+        for (Pair<String, Parameter> p : block.getParameters()) {
+            if (p.getValue().requiresGradient()) {
+                p.getValue().getArray().setRequiresGradient(true);
             }
         }
     }

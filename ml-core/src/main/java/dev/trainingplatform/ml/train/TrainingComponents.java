@@ -2,10 +2,9 @@ package dev.trainingplatform.ml.train;
 
 import ai.djl.training.loss.L2Loss;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import dev.trainingplatform.contract.LossType;
 import dev.trainingplatform.contract.OptimizerSpec;
+import dev.trainingplatform.contract.OptimizerType;
 
 /** DJL losses and optimizers for the contract's names. */
 public final class TrainingComponents {
@@ -17,25 +16,14 @@ public final class TrainingComponents {
         return type == LossType.MSE ? new L2Loss("MSE", 1f) : Loss.softmaxCrossEntropyLoss("SoftmaxCrossEntropy");
     }
 
-    public static Optimizer optimizer(OptimizerSpec spec) {
-        Tracker lr = Tracker.fixed((float) spec.getLearningRate());
-        switch (spec.getType()) {
-            case ADAM:
-                return Optimizer.adam()
-                        .optLearningRateTracker(lr)
-                        .optBeta1((float) spec.getBeta1())
-                        .optBeta2((float) spec.getBeta2())
-                        .optEpsilon((float) spec.getEpsilon())
-                        .optWeightDecays((float) spec.getWeightDecay())
-                        .build();
-            case SGD:
-            case GRADIENT_DESCENT:
-            default:
-                return Optimizer.sgd()
-                        .setLearningRateTracker(lr)
-                        .optMomentum((float) spec.getMomentum())
-                        .optWeightDecays((float) spec.getWeightDecay())
-                        .build();
+    /** Adam, or SGD for both SGD and full-batch gradient descent, with state a resumed job can restore. */
+    public static ResumableOptimizer optimizer(OptimizerSpec spec) {
+        float lr = (float) spec.getLearningRate();
+        float weightDecay = (float) spec.getWeightDecay();
+        if (spec.getType() == OptimizerType.ADAM) {
+            return new ResumableAdam(lr, (float) spec.getBeta1(), (float) spec.getBeta2(), (float) spec.getEpsilon(),
+                    weightDecay);
         }
+        return new ResumableSgd(lr, (float) spec.getMomentum(), weightDecay);
     }
 }

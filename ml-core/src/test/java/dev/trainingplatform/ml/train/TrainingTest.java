@@ -76,7 +76,7 @@ class TrainingTest {
             int r = run;
             Training.run(TrainingPlan.of(job, data, JobLimits.defaults()), (result, p) -> {
                 if (result.epoch() == 2) {
-                    params[r] = p.get();
+                    params[r] = p.parameters();
                     lastTestLoss[0] = result.testLoss();
                 }
             });
@@ -110,7 +110,7 @@ class TrainingTest {
         Training.Outcome outcome = Training.run(TrainingPlan.of(job(null).build(), data(), JobLimits.defaults()),
                 new Training.Observer() {
                     @Override
-                    public void epochFinished(Training.EpochResult result, java.util.function.Supplier<byte[]> p) {
+                    public void epochFinished(Training.EpochResult result, Training.Snapshot p) {
                         throw new AssertionError("no epoch should finish");
                     }
 
@@ -152,7 +152,7 @@ class TrainingTest {
         List<byte[]> parameters = new ArrayList<>();
         Training.run(TrainingPlan.of(job(null).setEpochs(3).build(), poisoned, JobLimits.defaults()), (r, p) -> {
             epochs.add(r);
-            parameters.add(p.get());
+            parameters.add(p.parameters());
         });
         assertThat(epochs).extracting(Training.EpochResult::skippedSteps).containsExactly(1, 1, 1);
         assertThat(epochs).allSatisfy(e -> assertThat(e.trainLoss()).isFinite());

@@ -1,0 +1,72 @@
+package dev.trainingplatform.ml.train;
+
+import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.ml.JobRejectedException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+
+/**
+ * What a job needs to go on after {@code epoch} exactly as if it had never stopped: the parameters
+ * and the optimizer's state. The rest is a function of (seed, epoch) and needs no saving: the data
+ * order ({@link EpochShuffleSampler}) and the random streams of dropout and augmentation, which
+ * {@link Training} reseeds at the start of every epoch.
+ */
+public record TrainingState(int epoch, byte[] parameters, byte[] optimizerState) {
+
+    private static final int MAGIC = 0x54505253; // "TPRS"
+    private static final int VERSION = 1;
+
+    public byte[] toBytes() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(parameters.length + optimizerState.length + 32);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(epoch);
+            out.writeInt(parameters.length);
+            out.write(parameters);
+            out.writeInt(optimizerState.length);
+            out.write(optimizerState);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write a training state", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    public static TrainingState fromBytes(byte[] bytes) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            if (in.readInt() != MAGIC) {
+                throw invalid("it is not a training state");
+            }
+            int version = in.readInt();
+            if (version != VERSION) {
+                throw invalid("it has version " + version + ", this trainer reads version " + VERSION);
+            }
+            int epoch = in.readInt();
+            byte[] parameters = readBlock(in, bytes.length);
+            byte[] optimizer = readBlock(in, bytes.length);
+            if (epoch < 1 || in.read() != -1) {
+                throw invalid("it is corrupt");
+            }
+            return new TrainingState(epoch, parameters, optimizer);
+        } catch (IOException e) {
+            throw invalid("it is truncated");
+        }
+    }
+
+    private static byte[] readBlock(DataInputStream in, int limit) throws IOException {
+        int length = in.readInt();
+        if (length < 0 || length > limit) {
+            throw invalid("it is corrupt");
+        }
+        byte[] block = new byte[length];
+        in.readFully(block);
+        return block;
+    }
+
+    private static JobRejectedException invalid(String why) {
+        return new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "cannot resume from this training state: " + why);
+    }
+}
