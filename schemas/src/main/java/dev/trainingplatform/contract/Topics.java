@@ -14,6 +14,7 @@ public final class Topics {
     public static final String EVALUATIONS = "evaluation.results";
     public static final String CHECKPOINTS_DLQ = "training.checkpoints.dlq";
     public static final String CANCELLATIONS = "training.cancellations";
+    public static final String RESUME_POINTS = "training.resume-points";
 
     /** Largest record the checkpoints topic takes: inline parameters of the preset models fit well below. */
     public static final int CHECKPOINT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -36,7 +37,11 @@ public final class Topics {
                 new TopicSpec(EVALUATIONS, partitions, Map.of()),
                 // Compacted: every trainer reads it whole at start, so a cancel sent before any
                 // trainer picked the job up still applies.
-                new TopicSpec(CANCELLATIONS, 1, Map.of("cleanup.policy", "compact")));
+                new TopicSpec(CANCELLATIONS, 1, Map.of("cleanup.policy", "compact")),
+                // Compacted: the latest resume point of every unfinished job; a tombstone when it ends.
+                new TopicSpec(RESUME_POINTS, partitions, Map.of(
+                        "cleanup.policy", "compact",
+                        "max.message.bytes", String.valueOf(CHECKPOINT_MAX_MESSAGE_BYTES))));
     }
 
     /**

@@ -11,8 +11,10 @@ import dev.trainingplatform.ml.train.JobLimits;
 import dev.trainingplatform.ml.train.JobValidator;
 import dev.trainingplatform.ml.train.Training;
 import dev.trainingplatform.ml.train.TrainingPlan;
+import dev.trainingplatform.ml.train.TrainingState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -56,6 +58,9 @@ public class JobRunner {
     @Inject
     TrainerConfig config;
 
+    @Inject
+    ResumePointStore resumePoints;
+
     private static boolean isTerminal(JobState s) {
         return s == JobState.SUCCEEDED || s == JobState.FAILED || s == JobState.CANCELLED;
     }
@@ -70,9 +75,22 @@ public class JobRunner {
         }
     }
 
+    /** Where an interrupted job goes on: its resume point, or none and why it could not be used. */
+    private record Resume(TrainingState state, String problem) {}
+
+    private Resume resumePoint(String jobId) {
+        try {
+            return new Resume(resumePoints.latest(jobId).orElse(null), null);
+        } catch (RuntimeException e) {
+            LOG.warnf("job %s: starting again from the first epoch: %s", jobId, e.getMessage());
+            return new Resume(null, e.getMessage());
+        }
+    }
+
     public void run(TrainingJob job) {
         String jobId = job.getJobId() == null || job.getJobId().isBlank() ? "(no job id)" : job.getJobId();
         int[] epochsDone = {0};
+        boolean[] hasResumePoint = {false};
         Optional<JobStatus> previous = earlierStatus(jobId);
         if (previous.isPresent() && isTerminal(previous.get().getState())) {
             // A redelivered record (the trainer stopped before committing it): the job is over.
@@ -85,6 +103,7 @@ public class JobRunner {
         trainerMetrics.jobStarted();
         try {
             if (attempt > config.limits().maxAttempts()) {
+                hasResumePoint[0] = true; // an earlier attempt may have left one
                 status.failed(jobId, attempt - 1, ErrorCode.INTERNAL_ERROR, "given up after " + (attempt - 1)
                         + " attempts that did not finish (the trainer running it stopped; last state "
                         + previous.get().getState() + " after " + previous.get().getEpochsCompleted() + " epochs)",
@@ -101,9 +120,23 @@ public class JobRunner {
                 trainerMetrics.jobCancelled();
                 return;
             }
-            status.publish(jobId, attempt, JobState.RUNNING, 0);
+            Resume resume = previous.isPresent() ? resumePoint(jobId) : new Resume(null, null);
+            TrainingState resumeFrom = resume.state();
+            if (resumeFrom != null) {
+                epochsDone[0] = resumeFrom.epoch();
+                hasResumePoint[0] = true;
+                status.running(jobId, attempt, resumeFrom.epoch(), "resumed after epoch " + resumeFrom.epoch());
+                trainerMetrics.jobResumed();
+            } else if (resume.problem() != null) {
+                hasResumePoint[0] = true;
+                status.running(jobId, attempt, 0, "started again from the first epoch: " + resume.problem());
+            } else {
+                status.publish(jobId, attempt, JobState.RUNNING, 0);
+            }
             progress.started(jobId, job.getEpochs());
             int every = job.getCheckpoint() == null ? 0 : job.getCheckpoint().getEveryEpochs();
+            Duration resumeInterval = config.resume().interval();
+            long[] lastResumePoint = {System.nanoTime()};
             Training.Outcome outcome = Training.run(plan, new Training.Observer() {
                 @Override
                 public void epochFinished(Training.EpochResult epoch, Training.Snapshot snapshot) {
@@ -112,8 +145,16 @@ public class JobRunner {
                     progress.epochFinished(epoch.epoch());
                     trainerMetrics.epochFinished(epoch.durationMs(), epoch.trainSamples());
                     boolean last = epoch.epoch() == epoch.totalEpochs();
-                    if (last || every > 0 && epoch.epoch() % every == 0) {
+                    boolean checkpoint = last || every > 0 && epoch.epoch() % every == 0;
+                    if (checkpoint) {
                         checkpoints.publish(plan, attempt, epoch.epoch(), snapshot.parameters());
+                    }
+                    boolean due = !resumeInterval.isZero()
+                            && System.nanoTime() - lastResumePoint[0] >= resumeInterval.toNanos();
+                    if (!last && (checkpoint || due)) {
+                        saveResumePoint(plan, attempt, snapshot);
+                        lastResumePoint[0] = System.nanoTime();
+                        hasResumePoint[0] = true;
                     }
                 }
 
@@ -126,7 +167,7 @@ public class JobRunner {
                 public boolean stopRequested() {
                     return cancellations.isCancelled(jobId);
                 }
-            });
+            }, resumeFrom);
             if (outcome == Training.Outcome.STOPPED) {
                 status.cancelled(jobId, attempt, "cancelled after " + epochsDone[0] + " of " + job.getEpochs() + " epochs",
                         epochsDone[0]);
@@ -144,6 +185,19 @@ public class JobRunner {
             trainerMetrics.jobFailed(ErrorCode.INTERNAL_ERROR);
         } finally {
             progress.ended();
+            if (hasResumePoint[0]) {
+                resumePoints.discard(jobId);
+            }
+        }
+    }
+
+    /** A resume point that cannot be written costs only the work since the last one: training goes on. */
+    private void saveResumePoint(TrainingPlan plan, int attempt, Training.Snapshot snapshot) {
+        try {
+            resumePoints.save(plan, attempt, snapshot.state());
+        } catch (RuntimeException e) {
+            LOG.warnf(e, "job %s: could not save a resume point", plan.job().getJobId());
+            trainerMetrics.resumePointFailed();
         }
     }
 }

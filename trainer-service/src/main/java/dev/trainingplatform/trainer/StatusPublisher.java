@@ -28,6 +28,10 @@ public class StatusPublisher {
         send(status(jobId, attempt, state, epochsCompleted).build());
     }
 
+    public void running(String jobId, int attempt, int epochsCompleted, String message) {
+        send(status(jobId, attempt, JobState.RUNNING, epochsCompleted).setMessage(message).build());
+    }
+
     public void failed(String jobId, int attempt, ErrorCode code, String message, int epochsCompleted) {
         send(status(jobId, attempt, JobState.FAILED, epochsCompleted).setErrorCode(code).setMessage(message).build());
     }

@@ -20,6 +20,17 @@ public interface TrainerConfig {
 
     Health health();
 
+    Resume resume();
+
+    interface Resume {
+        /**
+         * Resume points are saved at every checkpoint and, between checkpoints, once this much
+         * training time has passed since the last one; zero: at checkpoints only.
+         */
+        @WithDefault("PT1M")
+        java.time.Duration interval();
+    }
+
     interface Health {
         /** Liveness turns DOWN when a running job finishes no batch for this long. */
         @WithDefault("PT30M")

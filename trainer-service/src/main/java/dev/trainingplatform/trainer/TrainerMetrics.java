@@ -46,6 +46,15 @@ public class TrainerMetrics {
         registry.counter("trainer.redeliveries.ignored").increment();
     }
 
+    /** An interrupted job went on from its resume point instead of its first epoch. */
+    public void jobResumed() {
+        registry.counter("trainer.jobs.resumed").increment();
+    }
+
+    public void resumePointFailed() {
+        registry.counter("trainer.resume.points.failed").increment();
+    }
+
     public void cancelRequestRead() {
         registry.counter("trainer.cancel.requests").increment();
     }

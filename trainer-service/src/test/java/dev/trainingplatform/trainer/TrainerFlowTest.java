@@ -12,6 +12,7 @@ import dev.trainingplatform.contract.Layer;
 import dev.trainingplatform.contract.ModelSpec;
 import dev.trainingplatform.contract.OptimizerSpec;
 import dev.trainingplatform.contract.OptimizerType;
+import dev.trainingplatform.contract.ResumePoint;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.data.Sha256;
@@ -247,6 +248,111 @@ class TrainerFlowTest {
                 .extracting(EpochMetrics::getAttempt).containsOnly(2);
         assertThat(client.await(Topics.CHECKPOINTS, Checkpoint.class, job.getJobId(), c -> !c.isEmpty(), WAIT).get(0)
                 .getCheckpointId()).isEqualTo(job.getJobId() + "/attempt-2/epoch-2");
+    }
+
+    private static final dev.trainingplatform.contract.AvroCodec<ResumePoint> RESUME =
+            dev.trainingplatform.contract.AvroCodec.of(ResumePoint.class);
+
+    private static byte[] finalParameters(List<Checkpoint> checkpoints) {
+        ByteBuffer params = checkpoints.stream().filter(Checkpoint::getFinalCheckpoint).findFirst().orElseThrow()
+                .getParameters().duplicate();
+        byte[] bytes = new byte[params.remaining()];
+        params.get(bytes);
+        return bytes;
+    }
+
+    private static TrainingJob.Builder resumableJob() {
+        // Dropout and shuffled batches: the random streams and the data order must be restored too.
+        return job().setEpochs(4).setSeed(11)
+                .setModel(ModelSpec.newBuilder().setLayers(List.of(
+                        Presets.layer("flatten"),
+                        Presets.layer("dense", "units", 32L),
+                        Presets.layer("relu"),
+                        Presets.layer("dropout", "rate", 0.2),
+                        Presets.layer("dense", "units", 10L))).build())
+                .setCheckpoint(dev.trainingplatform.contract.CheckpointPolicy.newBuilder().setEveryEpochs(2).build());
+    }
+
+    @Test
+    void anInterruptedJobResumesFromItsLatestResumePointAndEndsAsTheUninterruptedRunDid() {
+        // The uninterrupted run: a resume point after epoch 2 (its checkpoint), a tombstone at the end.
+        TrainingJob whole = resumableJob().build();
+        client.submit(whole);
+        assertThat(terminal(whole.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+        List<ConsumerRecord<String, byte[]>> points = client.readToEnd(Topics.RESUME_POINTS, whole.getJobId());
+        assertThat(points).hasSize(2);
+        assertThat(points.get(1).value()).as("tombstone once the job ended").isNull();
+        ResumePoint afterEpoch2 = RESUME.decode(points.get(0).value());
+        assertThat(afterEpoch2.getEpoch()).isEqualTo(2);
+        List<EpochMetrics> wholeMetrics = client.await(Topics.METRICS, EpochMetrics.class, whole.getJobId(),
+                m -> m.size() >= 4, WAIT);
+
+        // The same job under another id, whose first attempt died after saving that resume point.
+        TrainingJob interrupted = resumableJob().setJobId("job-" + UUID.randomUUID()).build();
+        afterEpoch2.setJobId(interrupted.getJobId());
+        client.send(Topics.RESUME_POINTS, interrupted.getJobId(), RESUME.encode(afterEpoch2));
+        status(interrupted.getJobId(), JobState.RUNNING, 1);
+        client.submit(interrupted);
+
+        JobStatus last = terminal(interrupted.getJobId());
+        assertThat(last.getState()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(last.getAttempt()).isEqualTo(2);
+        assertThat(client.readToEnd(Topics.STATUS, interrupted.getJobId()).stream()
+                .map(r -> dev.trainingplatform.contract.AvroCodec.of(JobStatus.class).decode(r.value()))
+                .filter(st -> st.getState() == JobState.RUNNING && st.getAttempt() == 2))
+                .singleElement().satisfies(st -> {
+                    assertThat(st.getMessage()).isEqualTo("resumed after epoch 2");
+                    assertThat(st.getEpochsCompleted()).isEqualTo(2);
+                });
+        List<EpochMetrics> resumed = client.await(Topics.METRICS, EpochMetrics.class, interrupted.getJobId(),
+                m -> m.size() >= 2, WAIT);
+        assertThat(resumed).extracting(EpochMetrics::getEpoch).containsExactly(3, 4);
+        assertThat(resumed).extracting(EpochMetrics::getAttempt).containsOnly(2);
+        assertThat(resumed).extracting(EpochMetrics::getTrainLoss)
+                .containsExactly(wholeMetrics.get(2).getTrainLoss(), wholeMetrics.get(3).getTrainLoss());
+        assertThat(resumed).extracting(EpochMetrics::getTestAccuracy)
+                .containsExactly(wholeMetrics.get(2).getTestAccuracy(), wholeMetrics.get(3).getTestAccuracy());
+        assertThat(finalParameters(client.await(Topics.CHECKPOINTS, Checkpoint.class, interrupted.getJobId(),
+                c -> c.stream().anyMatch(Checkpoint::getFinalCheckpoint), WAIT)))
+                .isEqualTo(finalParameters(client.await(Topics.CHECKPOINTS, Checkpoint.class, whole.getJobId(),
+                        c -> c.stream().anyMatch(Checkpoint::getFinalCheckpoint), WAIT)));
+        List<ConsumerRecord<String, byte[]>> after = client.readToEnd(Topics.RESUME_POINTS, interrupted.getJobId());
+        assertThat(after.get(after.size() - 1).value()).isNull();
+    }
+
+    @Test
+    void aResumePointThatCannotBeUsedMeansAFreshStartNotAFailure() {
+        ResumePoint.Builder base = ResumePoint.newBuilder().setAttempt(1).setEpoch(1).setParameterCount(101_770)
+                .setTimestamp(java.time.Instant.now());
+        List<ResumePoint.Builder> broken = List.of(
+                // a digest that does not match its bytes
+                ResumePoint.newBuilder(base).setState(ByteBuffer.wrap(new byte[] {1, 2, 3})).setStateSha256("00"),
+                // bytes whose digest matches but that are no training state
+                ResumePoint.newBuilder(base).setState(ByteBuffer.wrap("junk".getBytes(StandardCharsets.UTF_8)))
+                        .setStateSha256(Sha256.of("junk".getBytes(StandardCharsets.UTF_8))),
+                // a file outside the trainer's resume directory
+                ResumePoint.newBuilder(base).setStateUri("file:///etc/passwd").setStateSha256("00"),
+                // neither inline bytes nor a file
+                ResumePoint.newBuilder(base).setStateSha256("00"));
+        List<String> reasons = List.of("SHA-256 does not match", "not a training state", "outside the resume directory",
+                "holds no state");
+        for (int i = 0; i < broken.size(); i++) {
+            ResumePoint.Builder point = broken.get(i);
+            String reason = reasons.get(i);
+            TrainingJob job = job().setEpochs(2).build();
+            client.send(Topics.RESUME_POINTS, job.getJobId(), RESUME.encode(point.setJobId(job.getJobId()).build()));
+            status(job.getJobId(), JobState.RUNNING, 1);
+            client.submit(job);
+            JobStatus last = terminal(job.getJobId());
+            assertThat(last.getState()).as(point.toString()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
+                    st -> st.stream().anyMatch(x -> isTerminal(x.getState())), WAIT).stream()
+                    .filter(st -> st.getState() == JobState.RUNNING && st.getAttempt() == 2)).singleElement()
+                    .satisfies(st -> assertThat(st.getMessage()).startsWith("started again from the first epoch")
+                            .contains(reason));
+            assertThat(client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 2, WAIT))
+                    .extracting(EpochMetrics::getEpoch).containsExactly(1, 2);
+        }
     }
 
     @Test

@@ -1,0 +1,69 @@
+package dev.trainingplatform.trainer;
+
+import dev.trainingplatform.contract.Topics;
+import io.smallrye.common.annotation.Identifier;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+/**
+ * The latest value a job's key has on a compacted topic (its status, its resume point), read when
+ * the job's record arrives. Only the job's own partition is read ({@link Topics#partitionOf}), from
+ * the beginning to the end it has now, so there is no race with a view still loading. Values that
+ * do not decode are passed over; a tombstone reads as no value.
+ */
+@ApplicationScoped
+public class LatestRecordLookup {
+
+    @Inject
+    @Identifier("default-kafka-broker")
+    Map<String, Object> kafka;
+
+    public <T> Optional<T> latest(String topic, String jobId, Function<byte[], Optional<T>> decoder) {
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.put("enable.auto.commit", "false");
+        props.put("max.partition.fetch.bytes", String.valueOf(Topics.CHECKPOINT_MAX_MESSAGE_BYTES));
+        props.remove("group.id");
+        try (KafkaConsumer<String, byte[]> consumer =
+                     new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
+            int partitions = consumer.partitionsFor(topic).size();
+            if (partitions == 0) {
+                return Optional.empty();
+            }
+            TopicPartition partition = new TopicPartition(topic, Topics.partitionOf(jobId, partitions));
+            consumer.assign(List.of(partition));
+            consumer.seekToBeginning(List.of(partition));
+            long end = consumer.endOffsets(List.of(partition)).get(partition);
+            Optional<T> latest = Optional.empty();
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (consumer.position(partition) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("could not read " + topic + " within a minute");
+                }
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (jobId.equals(r.key())) {
+                        if (r.value() == null) {
+                            latest = Optional.empty();
+                        } else {
+                            Optional<T> decoded = decoder.apply(r.value());
+                            if (decoded.isPresent()) {
+                                latest = decoded;
+                            }
+                        }
+                    }
+                }
+            }
+            return latest;
+        }
+    }
+}
