@@ -71,7 +71,9 @@ class JobThroughBothServicesTest {
                 Map.entry("CHECKPOINT_DIRECTORY", work.resolve("checkpoints").toString()),
                 // Files rather than inline bytes for the model's parameters and resume points, so that
                 // path is exercised across processes too.
-                Map.entry("TRAINER_CHECKPOINT_INLINE_MAX_BYTES", "100000"));
+                Map.entry("TRAINER_CHECKPOINT_INLINE_MAX_BYTES", "100000"),
+                // A killed service's partitions move on after 10 s instead of 45 s.
+                Map.entry("KAFKA_SESSION_TIMEOUT_MS", "10000"));
         trainerEnv = env;
         start("trainer", ROOT.resolve("trainer-service/target/quarkus-app/quarkus-run.jar"), env);
         // The evaluator logs JSON, the trainer plain text: the switch is configuration only.
@@ -204,6 +206,87 @@ class JobThroughBothServicesTest {
         assertThat(trainer).isNotEmpty().noneMatch(l -> l.startsWith("{"));
     }
 
+    private static dev.trainingplatform.contract.Layer layer(String type, Object... args) {
+        Map<String, Object> map = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < args.length; i += 2) {
+            map.put((String) args[i], args[i + 1]);
+        }
+        return dev.trainingplatform.contract.Layer.newBuilder().setType(type).setArgs(map).build();
+    }
+
+    private static void restart(int index, String name, Path jar, Map<String, String> env) throws Exception {
+        SERVICES.get(index).destroyForcibly().waitFor();
+        start(name, jar, env);
+        SERVICES.set(index, SERVICES.remove(SERVICES.size() - 1));
+        LOGS.set(index, LOGS.remove(LOGS.size() - 1));
+    }
+
+    private static boolean logContains(int index, String text) {
+        try {
+            return Files.readString(LOGS.get(index)).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /**
+     * SIGKILL to the evaluator in the middle of an evaluation (a slow one: a wide convolutional model
+     * over 20 000 test images): the checkpoint's record was not acknowledged, so the restarted
+     * evaluator evaluates it again. Evaluating one checkpoint twice gives the same figures.
+     */
+    @Test
+    void anEvaluatorKilledMidEvaluationEvaluatesTheCheckpointAfterItsRestart() throws Exception {
+        Path big = FashionMnistFiles.write(work.resolve("data/fashion-big"), 200, 20_000, true);
+        TrainingJob job = job().setEpochs(1).setEvaluationBatchSize(500)
+                .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").setLocation(big.toString()).build())
+                .setModel(ModelSpec.newBuilder().setLayers(List.of(
+                        // 28 rows as channels of a 28-long sequence: two wide convolutions make the
+                        // evaluation take seconds.
+                        layer("conv1d", "filters", 512L, "kernelSize", 3L, "padding", "same"),
+                        layer("relu"),
+                        layer("conv1d", "filters", 512L, "kernelSize", 3L, "padding", "same"),
+                        layer("relu"),
+                        layer("globalPool", "mode", "avg"),
+                        layer("dense", "units", 10L))).build())
+                .build();
+        int evaluator = 1;
+        Path evaluatorJar = ROOT.resolve("evaluator-service/target/quarkus-app/quarkus-run.jar");
+        client.submit(job);
+        try {
+            Checkpoint checkpoint = client.await(Topics.CHECKPOINTS, Checkpoint.class, job.getJobId(),
+                    c -> !c.isEmpty(), WAIT).get(0);
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            while (!logContains(evaluator, "evaluating " + checkpoint.getCheckpointId())) {
+                assertThat(System.nanoTime()).as("the evaluator started on the checkpoint").isLessThan(deadline);
+                Thread.sleep(20);
+            }
+            Map<String, String> json = new java.util.HashMap<>(trainerEnv);
+            json.put("PLATFORM_LOG_JSON", "true");
+            restart(evaluator, "evaluator", evaluatorJar, json);
+            assertThat(client.readToEnd(Topics.EVALUATIONS, job.getJobId()))
+                    .as("killed before it published a result").isEmpty();
+
+            EvaluationResult result = client.await(Topics.EVALUATIONS, EvaluationResult.class, job.getJobId(),
+                    r -> !r.isEmpty(), WAIT.plusMinutes(1)).get(0);
+            assertThat(result.getError()).isNull();
+            assertThat(result.getCheckpointId()).isEqualTo(checkpoint.getCheckpointId());
+            assertThat(result.getNumSamples()).isEqualTo(20_000);
+
+            // The same checkpoint delivered once more (as after a crash between publishing and
+            // acknowledging): a second result, with the same figures.
+            client.send(Topics.CHECKPOINTS, job.getJobId(),
+                    dev.trainingplatform.contract.AvroCodec.of(Checkpoint.class).encode(checkpoint));
+            List<EvaluationResult> both = client.await(Topics.EVALUATIONS, EvaluationResult.class, job.getJobId(),
+                    r -> r.size() >= 2, WAIT);
+            assertThat(both.get(1).getCheckpointId()).isEqualTo(result.getCheckpointId());
+            assertThat(both.get(1).getTestLoss()).isEqualTo(result.getTestLoss());
+            assertThat(both.get(1).getTestAccuracy()).isEqualTo(result.getTestAccuracy());
+            assertThat(both.get(1).getConfusionMatrix()).isEqualTo(result.getConfusionMatrix());
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+        }
+    }
+
     /**
      * SIGKILL to the trainer mid-job, a new trainer in its place: the job's record, never committed,
      * comes back to the new one, which resumes the job as attempt 2 from the latest resume point and
@@ -217,13 +300,9 @@ class JobThroughBothServicesTest {
         client.submit(job);
         try {
             client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 12, WAIT);
-            Process trainer = SERVICES.get(0);
-            trainer.destroyForcibly().waitFor();
-            start("trainer", ROOT.resolve("trainer-service/target/quarkus-app/quarkus-run.jar"), trainerEnv);
-            SERVICES.set(0, SERVICES.remove(SERVICES.size() - 1));
-            LOGS.set(0, LOGS.remove(LOGS.size() - 1));
+            restart(0, "trainer", ROOT.resolve("trainer-service/target/quarkus-app/quarkus-run.jar"), trainerEnv);
 
-            // The dead member's session (45 s) must expire before its partitions move: allow for it.
+            // The dead member's session must expire before its partitions move: allow for it.
             List<JobStatus> statuses = client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
                     s -> s.stream().anyMatch(x -> x.getState() == JobState.SUCCEEDED || x.getState() == JobState.FAILED),
                     WAIT.plusMinutes(2));

@@ -42,6 +42,7 @@ public class CheckpointEvaluator {
                 .setAttempt(checkpoint.getAttempt())
                 .setEpoch(checkpoint.getEpoch())
                 .setFinalCheckpoint(checkpoint.getFinalCheckpoint());
+        LOG.infof("evaluating %s", checkpoint.getCheckpointId());
         try {
             byte[] params = parameters.verifiedBytes(checkpoint);
             LoadedDataset data = datasets.load(checkpoint.getDataset());

@@ -2,6 +2,7 @@ package dev.trainingplatform.ml.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
@@ -56,9 +57,12 @@ final class GuardedStep {
         for (Pair<String, Parameter> p : trainer.getModel().getBlock().getParameters()) {
             NDArray weight = p.getValue().getArray();
             if (weight.hasGradient()) {
-                try (NDArray grad = weight.getGradient(); NDArray bad = grad.isNaN().logicalOr(grad.isInfinite());
-                     NDArray any = bad.any()) {
-                    if (any.getBoolean()) {
+                // The checks' intermediate arrays belong to the gradient's manager, the model's: a
+                // scratch manager of their own frees them (else a parameter-sized leak per step).
+                try (NDManager scratch = weight.getManager().newSubManager()) {
+                    NDArray grad = weight.getGradient();
+                    grad.attach(scratch);
+                    if (grad.isNaN().logicalOr(grad.isInfinite()).any().getBoolean()) {
                         return false;
                     }
                 }

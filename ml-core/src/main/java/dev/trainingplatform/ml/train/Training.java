@@ -37,8 +37,8 @@ public final class Training {
 
     /**
      * What one epoch produced. {@code skippedSteps}: batches whose loss or gradients were not finite
-     * and were left out (see {@link GuardedStep}). {@code liveArrays}: NDArrays alive in the trainer,
-     * for leak checks.
+     * and were left out (see {@link GuardedStep}). {@code liveArrays}: NDArrays alive under the
+     * model's manager after the epoch, for leak checks.
      */
     public record EpochResult(int epoch, int totalEpochs, double trainLoss, Double trainAccuracy, Double testLoss,
                               Double testAccuracy, long trainSamples, long durationMs, long elapsedMs, long etaMs,
@@ -179,7 +179,9 @@ public final class Training {
                     long durationMs = (now - epochStart) / 1_000_000;
                     long elapsedMs = (now - started) / 1_000_000;
                     long etaMs = elapsedMs / (epoch - firstEpoch + 1) * (job.getEpochs() - epoch);
-                    int liveArrays = trainer.getManager() instanceof BaseNDManager base ? base.getManagedArrays().size() : -1;
+                    // Everything under the model's manager: parameters, gradients, optimizer state,
+                    // the trainer's and the epochs' arrays. Constant from epoch to epoch, or a leak.
+                    int liveArrays = model.getNDManager() instanceof BaseNDManager base ? base.getManagedArrays().size() : -1;
                     int finished = epoch;
                     observer.epochFinished(new EpochResult(epoch, job.getEpochs(), trainLoss, trainAccuracy, testLoss,
                             testAccuracy, samplesPerEpoch, durationMs, elapsedMs, etaMs, skipped, liveArrays),

@@ -1,0 +1,78 @@
+package dev.trainingplatform.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** A packaged service (quarkus-run.jar) running as a process of its own, its output in a log file. */
+final class ServiceProcess implements AutoCloseable {
+
+    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+
+    private final String name;
+    private final Map<String, String> env;
+    private final Path logDirectory;
+    private final Process process;
+    private final Path log;
+
+    private ServiceProcess(String name, Map<String, String> env, Path logDirectory, Process process, Path log) {
+        this.name = name;
+        this.env = env;
+        this.logDirectory = logDirectory;
+        this.process = process;
+        this.log = log;
+    }
+
+    /** @param name "trainer" or "evaluator" */
+    static ServiceProcess start(String name, Map<String, String> env, Path logDirectory) throws IOException {
+        Path jar = ROOT.resolve(name + "-service/target/quarkus-app/quarkus-run.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the whole build (mvn -B verify) from the root");
+        }
+        Path log = Files.createTempFile(Files.createDirectories(logDirectory), name + "-", ".log");
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx1g", "-Dai.djl.offline=true", "-jar", jar.toString())
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return new ServiceProcess(name, env, logDirectory, pb.start(), log);
+    }
+
+    static Path root() {
+        return ROOT;
+    }
+
+    boolean logContains(String text) {
+        try {
+            return Files.readString(log).contains(text);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The last lines of the log, for failure messages. */
+    String tail() {
+        try {
+            var lines = Files.readAllLines(log);
+            return "---- " + name + " " + log + "\n"
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())) + "\n";
+        } catch (IOException e) {
+            return "---- " + name + ": " + e + "\n";
+        }
+    }
+
+    /** SIGKILL, then the same service started afresh with the same environment. */
+    ServiceProcess killAndReplace() throws IOException, InterruptedException {
+        process.destroyForcibly().waitFor();
+        return start(name, env, logDirectory);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
