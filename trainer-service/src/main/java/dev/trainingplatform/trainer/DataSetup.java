@@ -19,6 +19,6 @@ public class DataSetup {
     @Singleton // a record cannot be proxied, so not @ApplicationScoped
     JobLimits limits(TrainerConfig config) {
         TrainerConfig.Limits l = config.limits();
-        return new JobLimits(l.maxEpochs(), l.maxBatchSize(), l.maxParameters());
+        return new JobLimits(l.maxEpochs(), l.maxBatchSize(), l.maxParameters(), l.maxCheckpointBytes(), l.maxDatasetBytes());
     }
 }

@@ -50,6 +50,14 @@ public interface TrainerConfig {
         @WithDefault("50000000")
         long maxParameters();
 
+        /** Largest checkpoint (parameters as float32) a job may produce: 200 MiB. */
+        @WithDefault("209715200")
+        long maxCheckpointBytes();
+
+        /** Largest data set (train and test features as float32 in memory) a job may load: 4 GiB. */
+        @WithDefault("4294967296")
+        long maxDatasetBytes();
+
         /** Runs of one job (the first and those after interrupted ones) before it is given up. */
         @WithDefault("3")
         int maxAttempts();

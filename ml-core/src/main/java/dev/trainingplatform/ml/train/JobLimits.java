@@ -1,9 +1,15 @@
 package dev.trainingplatform.ml.train;
 
-/** Per-job ceilings a service enforces, so one absurd job cannot take the machine down. */
-public record JobLimits(int maxEpochs, int maxBatchSize, long maxParameters) {
+/**
+ * Per-job ceilings a service enforces, so one absurd job cannot take the machine down.
+ *
+ * @param maxCheckpointBytes largest parameter set (float32) a job may checkpoint
+ * @param maxDatasetBytes    largest data set (train and test features, float32 in memory) a job may load
+ */
+public record JobLimits(int maxEpochs, int maxBatchSize, long maxParameters, long maxCheckpointBytes,
+                        long maxDatasetBytes) {
 
     public static JobLimits defaults() {
-        return new JobLimits(10_000, 65_536, 50_000_000L);
+        return new JobLimits(10_000, 65_536, 50_000_000L, 200L << 20, 4L << 30);
     }
 }

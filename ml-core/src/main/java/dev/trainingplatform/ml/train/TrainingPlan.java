@@ -25,7 +25,22 @@ public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data,
             throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "the model has " + built.parameterCount()
                     + " parameters, more than this service's limit of " + limits.maxParameters());
         }
+        long checkpointBytes = built.parameterCount() * Float.BYTES;
+        if (checkpointBytes > limits.maxCheckpointBytes()) {
+            throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "the model's checkpoints would take "
+                    + mib(checkpointBytes) + ", more than this service's limit of " + mib(limits.maxCheckpointBytes()));
+        }
+        long dataBytes = ((long) data.train().features().length + data.test().features().length) * Float.BYTES;
+        if (dataBytes > limits.maxDatasetBytes()) {
+            throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "data set '" + data.name() + "' takes " + mib(dataBytes)
+                    + " in memory, more than this service's limit of " + mib(limits.maxDatasetBytes())
+                    + "; use maxTrainSamples / maxTestSamples to train on part of it");
+        }
         return new TrainingPlan(job, model, data, built);
+    }
+
+    private static String mib(long bytes) {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
     }
 
     /** Token ids must index into the model's embedding table. */

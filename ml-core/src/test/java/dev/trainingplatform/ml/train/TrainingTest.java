@@ -199,8 +199,33 @@ class TrainingTest {
     @Test
     void parameterLimitIsEnforced() throws Exception {
         LoadedDataset data = data();
-        assertThatThrownBy(() -> TrainingPlan.of(job(null).build(), data, new JobLimits(10, 100, 1000)))
+        JobLimits d = JobLimits.defaults();
+        assertThatThrownBy(() -> TrainingPlan.of(job(null).build(), data,
+                new JobLimits(10, 100, 1000, d.maxCheckpointBytes(), d.maxDatasetBytes())))
                 .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED));
+    }
+
+    @Test
+    void checkpointSizeLimitIsEnforced() throws Exception {
+        LoadedDataset data = data();
+        JobLimits d = JobLimits.defaults();
+        // 101 770 parameters: 397.5 KiB of float32
+        assertThatThrownBy(() -> TrainingPlan.of(job(null).build(), data,
+                new JobLimits(10, 100, d.maxParameters(), 300_000, d.maxDatasetBytes())))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED))
+                .hasMessageContaining("checkpoints would take 0.4 MiB");
+        assertThat(TrainingPlan.of(job(null).build(), data,
+                new JobLimits(10, 100, d.maxParameters(), 500_000, d.maxDatasetBytes()))).isNotNull();
+    }
+
+    @Test
+    void datasetSizeLimitIsEnforced() throws Exception {
+        LoadedDataset data = data(); // 500 images of 784 floats: 1.5 MiB
+        JobLimits d = JobLimits.defaults();
+        assertThatThrownBy(() -> TrainingPlan.of(job(null).build(), data,
+                new JobLimits(10, 100, d.maxParameters(), d.maxCheckpointBytes(), 1_000_000)))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED))
+                .hasMessageContaining("takes 1.5 MiB in memory").hasMessageContaining("maxTrainSamples");
     }
 
     @Test
