@@ -39,16 +39,7 @@ class BrokerRestartTest {
         Path work = Files.createTempDirectory("broker-restart-");
         Path data = FashionMnistFiles.write(work.resolve("data/fashion-mnist"), 300, 100, true);
         try (KafkaProcess kafka = KafkaProcess.start(ServiceProcess.root(), work.resolve("kafka"))) {
-            Map<String, String> env = Map.of(
-                    "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
-                    "TRAINER_HTTP_PORT", "0",
-                    "EVALUATOR_HTTP_PORT", "0",
-                    "TRAINER_DATA_ROOTS", work.resolve("data").toString(),
-                    "EVALUATOR_DATA_ROOTS", work.resolve("data").toString(),
-                    "TRAINER_DOWNLOADS_ENABLED", "false",
-                    "EVALUATOR_DOWNLOADS_ENABLED", "false",
-                    "FASHION_MNIST_LOCATION", data.toString(),
-                    "CHECKPOINT_DIRECTORY", work.resolve("checkpoints").toString());
+            Map<String, String> env = ServiceProcess.environment(kafka.bootstrapServers(), work, data);
             ContractClient client = new ContractClient(kafka.bootstrapServers());
             ServiceProcess trainer = ServiceProcess.start("trainer", env, work);
             ServiceProcess evaluator = ServiceProcess.start("evaluator", env, work);

@@ -55,16 +55,7 @@ class LoadTest {
         Path data = FashionMnistFiles.write(work.resolve("data/fashion-mnist"), 300, 100, true);
         try (KafkaBroker broker = KafkaBroker.start()) {
             broker.createContractTopics(2);
-            Map<String, String> env = new HashMap<>(Map.of(
-                    "KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers(),
-                    "TRAINER_HTTP_PORT", "0",
-                    "EVALUATOR_HTTP_PORT", "0",
-                    "TRAINER_DATA_ROOTS", work.resolve("data").toString(),
-                    "EVALUATOR_DATA_ROOTS", work.resolve("data").toString(),
-                    "TRAINER_DOWNLOADS_ENABLED", "false",
-                    "EVALUATOR_DOWNLOADS_ENABLED", "false",
-                    "FASHION_MNIST_LOCATION", data.toString(),
-                    "CHECKPOINT_DIRECTORY", work.resolve("checkpoints").toString()));
+            Map<String, String> env = ServiceProcess.environment(broker.bootstrapServers(), work, data);
             List<ServiceProcess> services = new ArrayList<>();
             for (String id : List.of("trainer-a", "trainer-b")) {
                 Map<String, String> trainerEnv = new HashMap<>(env);

@@ -39,6 +39,23 @@ final class ServiceProcess implements AutoCloseable {
         return new ServiceProcess(name, env, logDirectory, pb.start(), log);
     }
 
+    /**
+     * What both services need to run against {@code bootstrapServers} with data and checkpoints
+     * under {@code work}, on random HTTP ports, without downloads. A mutable copy, for additions.
+     */
+    static Map<String, String> environment(String bootstrapServers, Path work, Path fashionMnist) {
+        return new java.util.HashMap<>(Map.of(
+                "KAFKA_BOOTSTRAP_SERVERS", bootstrapServers,
+                "TRAINER_HTTP_PORT", "0",
+                "EVALUATOR_HTTP_PORT", "0",
+                "TRAINER_DATA_ROOTS", work.resolve("data").toString(),
+                "EVALUATOR_DATA_ROOTS", work.resolve("data").toString(),
+                "TRAINER_DOWNLOADS_ENABLED", "false",
+                "EVALUATOR_DOWNLOADS_ENABLED", "false",
+                "FASHION_MNIST_LOCATION", fashionMnist.toString(),
+                "CHECKPOINT_DIRECTORY", work.resolve("checkpoints").toString()));
+    }
+
     static Path root() {
         return ROOT;
     }
