@@ -72,6 +72,20 @@ class LoadTest {
                         Thread.sleep(100);
                     }
                 }
+                // Both trainers in the group with a partition each before any job: no rebalance during
+                // the run (RebalanceTest covers one).
+                try (var admin = broker.admin()) {
+                    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                    while (true) {
+                        var group = admin.describeConsumerGroups(List.of("trainer")).all().get().get("trainer");
+                        if (group.members().size() == 2
+                                && group.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
+                            break;
+                        }
+                        assertThat(System.nanoTime()).as("both trainers have a partition").isLessThan(deadline);
+                        Thread.sleep(200);
+                    }
+                }
                 Map<String, Long> submittedAt = new HashMap<>();
                 long start = System.currentTimeMillis();
                 for (int i = 0; i < JOBS; i++) {

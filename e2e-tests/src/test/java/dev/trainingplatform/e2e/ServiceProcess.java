@@ -33,7 +33,9 @@ final class ServiceProcess implements AutoCloseable {
         }
         Path log = Files.createTempFile(Files.createDirectories(logDirectory), name + "-", ".log");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx1g", "-Dai.djl.offline=true", "-jar", jar.toString())
+                // Several services share the cores: one intra-op thread each, or libtorch's OpenMP
+                // threads spin against each other and an epoch takes many times as long.
+                "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-jar", jar.toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
         return new ServiceProcess(name, env, logDirectory, pb.start(), log);

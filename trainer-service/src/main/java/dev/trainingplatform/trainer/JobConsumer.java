@@ -4,6 +4,7 @@ import dev.trainingplatform.contract.AvroCodec;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.contract.UndecodableRecordException;
 import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.api.IncomingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.util.concurrent.CompletionStage;
@@ -25,6 +26,10 @@ public class JobConsumer {
     @Inject
     JobRunner runner;
 
+    @Inject
+    @io.smallrye.common.annotation.Identifier("trainer-jobs-partitions")
+    JobPartitions partitions;
+
     @Incoming("jobs")
     @Blocking // on a worker thread, one message at a time (ordered)
     public CompletionStage<Void> onJob(Message<byte[]> message) {
@@ -34,8 +39,16 @@ public class JobConsumer {
         } catch (UndecodableRecordException e) {
             return message.nack(e);
         }
+        var record = message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
+        java.util.function.BooleanSupplier owned = record == null ? () -> true
+                : () -> partitions.owns(record.getTopic(), record.getPartition());
+        if (!owned.getAsBoolean()) {
+            // Fetched before a rebalance moved its partition: the job is the new owner's now.
+            LOG.infof("job %s: its partition moved to another trainer before it started; left to it", job.getJobId());
+            return message.ack();
+        }
         try {
-            runner.run(job);
+            runner.run(job, owned);
         } catch (RuntimeException e) {
             // JobRunner turns a job's own failures into a FAILED status; what still escapes is the
             // platform failing (e.g. the broker refusing the status). Keep the record, with the reason.

@@ -15,6 +15,7 @@ import dev.trainingplatform.ml.train.TrainingState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 import java.util.Optional;
 import org.jboss.logging.Logger;
 
@@ -87,7 +88,11 @@ public class JobRunner {
         }
     }
 
-    public void run(TrainingJob job) {
+    /**
+     * @param owned false once this trainer no longer owns the job's record (its partition moved): the
+     *              job then stops within a batch and is left, with its resume point, to the new owner
+     */
+    public void run(TrainingJob job, BooleanSupplier owned) {
         String jobId = job.getJobId() == null || job.getJobId().isBlank() ? "(no job id)" : job.getJobId();
         int[] epochsDone = {0};
         boolean[] hasResumePoint = {false};
@@ -165,9 +170,18 @@ public class JobRunner {
 
                 @Override
                 public boolean stopRequested() {
-                    return cancellations.isCancelled(jobId);
+                    return cancellations.isCancelled(jobId) || !owned.getAsBoolean();
                 }
             }, resumeFrom);
+            if (outcome == Training.Outcome.STOPPED && !cancellations.isCancelled(jobId)) {
+                // Handed over: no status (the new owner's next attempt follows RUNNING), the resume
+                // point kept for it.
+                LOG.infof("job %s: its partition moved to another trainer after %d epochs; handed over", jobId,
+                        epochsDone[0]);
+                hasResumePoint[0] = false;
+                trainerMetrics.jobHandedOver();
+                return;
+            }
             if (outcome == Training.Outcome.STOPPED) {
                 status.cancelled(jobId, attempt, "cancelled after " + epochsDone[0] + " of " + job.getEpochs() + " epochs",
                         epochsDone[0]);

@@ -51,6 +51,11 @@ public class TrainerMetrics {
         registry.counter("trainer.jobs.resumed").increment();
     }
 
+    /** A running job whose partition moved to another trainer, left to it. */
+    public void jobHandedOver() {
+        registry.counter("trainer.jobs.handed.over").increment();
+    }
+
     public void resumePointFailed() {
         registry.counter("trainer.resume.points.failed").increment();
     }
