@@ -57,6 +57,60 @@ class RebalanceTest {
                 .build();
     }
 
+    /**
+     * A rollout: the trainer running a job is stopped gracefully (SIGTERM) while another one is up.
+     * Its partitions are revoked as it leaves the group, the job stops without a terminal status,
+     * and the other trainer resumes it from its latest resume point as the next attempt.
+     */
+    @Test
+    void aTrainerStoppedMidJobHandsItsJobToTheOtherOne() throws Exception {
+        Path work = Files.createTempDirectory("handover-");
+        Path data = FashionMnistFiles.write(work.resolve("data/fashion-mnist"), 300, 100, true);
+        try (KafkaBroker broker = KafkaBroker.start()) {
+            broker.createContractTopics(2);
+            Map<String, String> env = ServiceProcess.environment(broker.bootstrapServers(), work, data);
+            Map<String, ServiceProcess> trainers = new java.util.LinkedHashMap<>();
+            ContractClient client = new ContractClient(broker.bootstrapServers());
+            try {
+                for (String id : List.of("trainer-a", "trainer-b")) {
+                    env.put("TRAINER_INSTANCE_ID", id);
+                    trainers.put(id, ServiceProcess.start("trainer", env, work));
+                }
+                TrainingJob job = TrainingJob.newBuilder(job(jobIdOn(0))).setEpochs(150)
+                        .setCheckpoint(CheckpointPolicy.newBuilder().setEveryEpochs(10).build()).build();
+                client.submit(job);
+                List<JobStatus> running = client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
+                        s -> s.stream().anyMatch(x -> x.getState() == JobState.RUNNING), WAIT);
+                String first = running.get(running.size() - 1).getInstance();
+                client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 25, WAIT);
+                trainers.get(first).close();
+
+                List<JobStatus> statuses = client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
+                        s -> s.stream().anyMatch(x -> x.getState() == JobState.SUCCEEDED || x.getState() == JobState.FAILED),
+                        WAIT);
+                assertThat(statuses).extracting(s -> s.getState() + "#" + s.getAttempt())
+                        .containsExactly("QUEUED#1", "RUNNING#1", "QUEUED#2", "RUNNING#2", "SUCCEEDED#2");
+                JobStatus resumed = statuses.get(3);
+                assertThat(resumed.getInstance()).isNotEqualTo(first);
+                assertThat(resumed.getMessage()).startsWith("resumed after epoch ");
+                int from = resumed.getEpochsCompleted();
+                assertThat(from).isGreaterThanOrEqualTo(20);
+                List<EpochMetrics> metrics = client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(),
+                        m -> m.stream().anyMatch(x -> x.getEpoch() == 150), WAIT);
+                assertThat(metrics.stream().filter(m -> m.getAttempt() == 2).map(EpochMetrics::getEpoch))
+                        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(from + 1, 150).boxed().toList());
+            } catch (AssertionError e) {
+                StringBuilder logs = new StringBuilder();
+                trainers.values().forEach(t -> logs.append(t.tail()));
+                throw new AssertionError(e.getMessage() + "\n" + logs, e);
+            } finally {
+                for (ServiceProcess t : trainers.values()) {
+                    t.close();
+                }
+            }
+        }
+    }
+
     @Test
     void aTrainerJoiningMidJobNeverLetsTwoTrainersRunOneJob() throws Exception {
         Path work = Files.createTempDirectory("rebalance-");
