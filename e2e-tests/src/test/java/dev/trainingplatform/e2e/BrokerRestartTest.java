@@ -3,15 +3,10 @@ package dev.trainingplatform.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trainingplatform.contract.Checkpoint;
-import dev.trainingplatform.contract.CheckpointPolicy;
-import dev.trainingplatform.contract.DatasetSpec;
 import dev.trainingplatform.contract.EpochMetrics;
 import dev.trainingplatform.contract.EvaluationResult;
 import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
-import dev.trainingplatform.contract.ModelSpec;
-import dev.trainingplatform.contract.OptimizerSpec;
-import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.testdata.FashionMnistFiles;
@@ -44,15 +39,7 @@ class BrokerRestartTest {
             ServiceProcess trainer = ServiceProcess.start("trainer", env, work);
             ServiceProcess evaluator = ServiceProcess.start("evaluator", env, work);
             try {
-                TrainingJob job = TrainingJob.newBuilder()
-                        .setJobId("restart-" + java.util.UUID.randomUUID())
-                        .setModel(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build())
-                        .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").build())
-                        .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
-                        .setBatchSize(32)
-                        .setEpochs(200)
-                        .setCheckpoint(CheckpointPolicy.newBuilder().setEveryEpochs(20).build())
-                        .build();
+                TrainingJob job = E2eStack.fashionJob("restart-" + java.util.UUID.randomUUID(), 200).build();
                 client.submit(job);
                 client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 10, WAIT);
                 kafka.kill();

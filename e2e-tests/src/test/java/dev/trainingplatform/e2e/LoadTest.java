@@ -4,17 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trainingplatform.contract.AvroCodec;
 import dev.trainingplatform.contract.Checkpoint;
-import dev.trainingplatform.contract.DatasetSpec;
 import dev.trainingplatform.contract.EpochMetrics;
 import dev.trainingplatform.contract.EvaluationResult;
 import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
-import dev.trainingplatform.contract.ModelSpec;
-import dev.trainingplatform.contract.OptimizerSpec;
-import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.TrainingJob;
-import dev.trainingplatform.ml.testdata.FashionMnistFiles;
 import dev.trainingplatform.testkafka.ContractClient;
 import dev.trainingplatform.testkafka.KafkaBroker;
 import java.nio.file.Files;
@@ -51,11 +46,10 @@ class LoadTest {
 
     @Test
     void aHundredJobsAcrossTwoTrainersAllFinishWithExactlyTheirEvents() throws Exception {
-        Path work = Files.createTempDirectory("load-");
-        Path data = FashionMnistFiles.write(work.resolve("data/fashion-mnist"), 300, 100, true);
-        try (KafkaBroker broker = KafkaBroker.start()) {
-            broker.createContractTopics(2);
-            Map<String, String> env = ServiceProcess.environment(broker.bootstrapServers(), work, data);
+        try (E2eStack stack = E2eStack.start("load-")) {
+            Map<String, String> env = stack.env();
+            Path work = stack.work();
+            KafkaBroker broker = stack.broker();
             List<ServiceProcess> services = new ArrayList<>();
             for (String id : List.of("trainer-a", "trainer-b")) {
                 Map<String, String> trainerEnv = new HashMap<>(env);
@@ -63,7 +57,7 @@ class LoadTest {
                 services.add(ServiceProcess.start("trainer", trainerEnv, work));
             }
             services.add(ServiceProcess.start("evaluator", env, work));
-            ContractClient client = new ContractClient(broker.bootstrapServers());
+            ContractClient client = stack.client();
             try {
                 for (ServiceProcess s : services) {
                     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
@@ -89,14 +83,8 @@ class LoadTest {
                 Map<String, Long> submittedAt = new HashMap<>();
                 long start = System.currentTimeMillis();
                 for (int i = 0; i < JOBS; i++) {
-                    TrainingJob job = TrainingJob.newBuilder()
-                            .setJobId(String.format("load-%03d-%s", i, java.util.UUID.randomUUID()))
-                            .setModel(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build())
-                            .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").build())
-                            .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
-                            .setBatchSize(32)
-                            .setEpochs(2)
-                            .build();
+                    TrainingJob job = E2eStack.fashionJob(String.format("load-%03d-%s", i, java.util.UUID.randomUUID()), 2)
+                            .setCheckpoint(dev.trainingplatform.contract.CheckpointPolicy.newBuilder().build()).build();
                     submittedAt.put(job.getJobId(), System.currentTimeMillis());
                     client.submit(job);
                 }

@@ -3,19 +3,12 @@ package dev.trainingplatform.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trainingplatform.contract.CheckpointPolicy;
-import dev.trainingplatform.contract.DatasetSpec;
 import dev.trainingplatform.contract.EpochMetrics;
 import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
-import dev.trainingplatform.contract.ModelSpec;
-import dev.trainingplatform.contract.OptimizerSpec;
-import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.TrainingJob;
-import dev.trainingplatform.ml.testdata.FashionMnistFiles;
 import dev.trainingplatform.testkafka.ContractClient;
-import dev.trainingplatform.testkafka.KafkaBroker;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -46,15 +39,7 @@ class RebalanceTest {
     }
 
     private static TrainingJob job(String id) {
-        return TrainingJob.newBuilder()
-                .setJobId(id)
-                .setModel(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build())
-                .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").build())
-                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
-                .setBatchSize(32)
-                .setEpochs(200)
-                .setCheckpoint(CheckpointPolicy.newBuilder().setEveryEpochs(20).build())
-                .build();
+        return E2eStack.fashionJob(id, 200).build();
     }
 
     /**
@@ -64,19 +49,17 @@ class RebalanceTest {
      */
     @Test
     void aTrainerStoppedMidJobHandsItsJobToTheOtherOne() throws Exception {
-        Path work = Files.createTempDirectory("handover-");
-        Path data = FashionMnistFiles.write(work.resolve("data/fashion-mnist"), 300, 100, true);
-        try (KafkaBroker broker = KafkaBroker.start()) {
-            broker.createContractTopics(2);
-            Map<String, String> env = ServiceProcess.environment(broker.bootstrapServers(), work, data);
+        try (E2eStack stack = E2eStack.start("handover-")) {
+            Map<String, String> env = stack.env();
+            Path work = stack.work();
             Map<String, ServiceProcess> trainers = new java.util.LinkedHashMap<>();
-            ContractClient client = new ContractClient(broker.bootstrapServers());
+            ContractClient client = stack.client();
             try {
                 for (String id : List.of("trainer-a", "trainer-b")) {
                     env.put("TRAINER_INSTANCE_ID", id);
                     trainers.put(id, ServiceProcess.start("trainer", env, work));
                 }
-                TrainingJob job = TrainingJob.newBuilder(job(jobIdOn(0))).setEpochs(150)
+                TrainingJob job = E2eStack.fashionJob(jobIdOn(0), 150)
                         .setCheckpoint(CheckpointPolicy.newBuilder().setEveryEpochs(10).build()).build();
                 client.submit(job);
                 List<JobStatus> running = client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
@@ -113,13 +96,11 @@ class RebalanceTest {
 
     @Test
     void aTrainerJoiningMidJobNeverLetsTwoTrainersRunOneJob() throws Exception {
-        Path work = Files.createTempDirectory("rebalance-");
-        Path data = FashionMnistFiles.write(work.resolve("data/fashion-mnist"), 300, 100, true);
-        try (KafkaBroker broker = KafkaBroker.start()) {
-            broker.createContractTopics(2);
-            Map<String, String> env = ServiceProcess.environment(broker.bootstrapServers(), work, data);
+        try (E2eStack stack = E2eStack.start("rebalance-")) {
+            Map<String, String> env = stack.env();
+            Path work = stack.work();
             List<ServiceProcess> trainers = new ArrayList<>();
-            ContractClient client = new ContractClient(broker.bootstrapServers());
+            ContractClient client = stack.client();
             try {
                 env.put("TRAINER_INSTANCE_ID", "trainer-a");
                 trainers.add(ServiceProcess.start("trainer", env, work));
