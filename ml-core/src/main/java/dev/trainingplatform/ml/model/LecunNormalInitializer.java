@@ -10,8 +10,7 @@ import ai.djl.training.initializer.Initializer;
 /**
  * LeCun normal: a normal distribution truncated at two standard deviations, scaled so that the
  * variance is 1 / fan-in. It is Flax's default for {@code nn.Dense} and {@code nn.Conv} kernels (the
- * tutorials' framework); DJL's default is Glorot uniform, whose variance for a first convolution
- * over RGB pixels is about six times smaller.
+ * tutorials' framework); DJL's default is He normal, whose variance is twice as large.
  *
  * <p>Written here because DJL's PyTorch engine has no truncated normal: out-of-range draws are
  * redrawn until none is left, which is what truncation means.

@@ -1,85 +1,165 @@
 package dev.trainingplatform.ml.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
-import ai.djl.training.dataset.Batch;
-import ai.djl.training.listener.TrainingListener.BatchData;
+import ai.djl.training.evaluator.Accuracy;
 import ai.djl.util.Pair;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One training step that is applied only when its loss and every gradient are finite, as mixed-
  * precision trainers (PyTorch's GradScaler) skip steps with inf/NaN gradients instead of letting one
  * bad batch poison every parameter through the optimizer.
  *
- * <p>Why here: with the PyTorch 2.7.1 CPU natives, the transformer preset now and then got NaN
+ * <p>Why the guard: with the PyTorch 2.7.1 CPU natives, the transformer preset now and then got NaN
  * gradients in exactly the parameters upstream of its attention scores (query, key, embeddings)
  * from a batch whose loss was finite, at a different batch on every rerun of the same seed, about
  * once in 1 500 batches; one such step turned every weight into NaN (docs/results.md). A skipped
  * step is counted and reported; a job whose steps keep failing still ends DIVERGED.
+ *
+ * <p>Why the step talks to the optimizer itself instead of calling {@link Trainer#step()}: for small
+ * models a step is mostly per-operation overhead, and the trainer's parameter server copies every
+ * gradient before the optimizer copies it again, for a multi-device reduction a one-device job never
+ * needs. The loss computed for the guard is the one the epoch's mean is made of, rather than a second
+ * evaluation of it by an evaluator listener (docs/performance.md has what each change bought).
  */
 final class GuardedStep {
 
-    private GuardedStep() {}
+    /** The training loss and accuracy of the steps applied so far in an epoch. */
+    static final class EpochTotals {
+        private final Accuracy accuracy;
+        private double lossSum;
+        private int batches;
 
-    /** @return true if the step was applied; false if it was skipped and the gradients cleared */
-    static boolean run(Trainer trainer, Batch batch) {
-        NDList data = batch.getData();
-        NDList labels = batch.getLabels();
+        EpochTotals(boolean classifier) {
+            accuracy = classifier ? new Accuracy() : null;
+            if (accuracy != null) {
+                accuracy.addAccumulator("train");
+            }
+        }
+
+        void reset() {
+            lossSum = 0;
+            batches = 0;
+            if (accuracy != null) {
+                accuracy.resetAccumulator("train");
+            }
+        }
+
+        void add(float batchLoss, NDList labels, NDList predictions) {
+            lossSum += batchLoss;
+            batches++;
+            if (accuracy != null) {
+                accuracy.updateAccumulator("train", labels, predictions);
+            }
+        }
+
+        /** The mean of the applied batches' losses, as DJL's loss evaluator computes it. */
+        double loss() {
+            return batches == 0 ? Double.NaN : lossSum / batches;
+        }
+
+        Double accuracy() {
+            return accuracy == null ? null : (double) accuracy.getAccumulator("train");
+        }
+    }
+
+    private final Trainer trainer;
+    private final ResumableOptimizer optimizer;
+    private final List<Parameter> trainable = new ArrayList<>();
+
+    /** @param trainer an initialized trainer whose configuration uses {@code optimizer} */
+    GuardedStep(Trainer trainer, ResumableOptimizer optimizer) {
+        this.trainer = trainer;
+        this.optimizer = optimizer;
+        for (Pair<String, Parameter> p : trainer.getModel().getBlock().getParameters()) {
+            if (p.getValue().requiresGradient()) {
+                trainable.add(p.getValue());
+            }
+        }
+    }
+
+    /** @return true if the step was applied (and added to {@code totals}); false if it was skipped */
+    boolean run(NDList data, NDList labels, EpochTotals totals) {
         NDList predictions;
-        boolean finite;
+        float loss;
         try (GradientCollector collector = trainer.newGradientCollector()) {
             predictions = trainer.forward(data, labels);
-            NDArray loss = trainer.getLoss().evaluate(labels, predictions);
-            finite = Float.isFinite(loss.getFloat());
-            if (finite) {
-                collector.backward(loss);
+            NDArray lossArray = trainer.getLoss().evaluate(labels, predictions);
+            loss = lossArray.getFloat();
+            if (Float.isFinite(loss)) {
+                collector.backward(lossArray);
             }
         }
-        if (finite && gradientsFinite(trainer)) {
-            BatchData batchData = new BatchData(batch, new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
-            batchData.getLabels().put(labels.get(0).getDevice(), labels);
-            batchData.getPredictions().put(predictions.get(0).getDevice(), predictions);
-            trainer.notifyListeners(listener -> listener.onTrainingBatch(trainer, batchData));
-            trainer.step();
+        // The gradients' wrappers belong to the model's manager; a scratch manager frees them and
+        // the check's intermediates after the step (else a parameter-sized leak per step).
+        try (NDManager scratch = trainer.getManager().newSubManager()) {
+            List<NDArray> gradients = gradients(scratch);
+            if (Float.isFinite(loss) && allFinite(gradients)) {
+                totals.add(loss, labels, predictions);
+                for (int i = 0; i < trainable.size(); i++) {
+                    // The engine's update also zeroes the parameter's gradient for the next step.
+                    optimizer.update(trainable.get(i).getId(), trainable.get(i).getArray(), gradients.get(i));
+                }
+                return true;
+            }
+            for (NDArray gradient : gradients) {
+                clear(gradient);
+            }
+            return false;
+        }
+    }
+
+    private List<NDArray> gradients(NDManager scratch) {
+        List<NDArray> gradients = new ArrayList<>(trainable.size());
+        for (Parameter p : trainable) {
+            NDArray gradient = p.getArray().getGradient();
+            gradient.attach(scratch);
+            gradients.add(gradient);
+        }
+        return gradients;
+    }
+
+    /**
+     * One reduction and one read for all gradients: a sum is NaN or infinite when any element is. It
+     * is also infinite when finite gradients sum beyond Float.MAX_VALUE; Adam squares each gradient,
+     * so such a step would have overflowed its second moment anyway.
+     */
+    static boolean allFinite(List<NDArray> gradients) {
+        if (gradients.isEmpty()) {
             return true;
         }
-        clearGradients(trainer);
-        return false;
-    }
-
-    static boolean gradientsFinite(Trainer trainer) {
-        for (Pair<String, Parameter> p : trainer.getModel().getBlock().getParameters()) {
-            NDArray weight = p.getValue().getArray();
-            if (weight.hasGradient()) {
-                // The checks' intermediate arrays belong to the gradient's manager, the model's: a
-                // scratch manager of their own frees them (else a parameter-sized leak per step).
-                try (NDManager scratch = weight.getManager().newSubManager()) {
-                    NDArray grad = weight.getGradient();
-                    grad.attach(scratch);
-                    if (grad.isNaN().logicalOr(grad.isInfinite()).any().getBoolean()) {
-                        return false;
-                    }
-                }
-            }
+        NDList sums = new NDList(gradients.size());
+        for (NDArray g : gradients) {
+            sums.add(g.sum());
         }
-        return true;
+        NDArray total = sums.size() == 1 ? sums.head() : NDArrays.stack(sums).sum();
+        return Float.isFinite(total.getFloat());
     }
 
-    /** Overwrites gradients with zeros (a fill: NaN - NaN or NaN * 0 would stay NaN). */
+    /** Overwrites a gradient with zeros (a fill: NaN - NaN or NaN * 0 would stay NaN). */
+    static void clear(NDArray gradient) {
+        gradient.set(new NDIndex("..."), 0f);
+    }
+
+    /** Whether every gradient of the trainer's model is finite (for tests). */
+    static boolean gradientsFinite(Trainer trainer) {
+        try (NDManager scratch = trainer.getManager().newSubManager()) {
+            return allFinite(new GuardedStep(trainer, null).gradients(scratch));
+        }
+    }
+
+    /** Overwrites every gradient of the trainer's model with zeros (for tests). */
     static void clearGradients(Trainer trainer) {
-        for (Pair<String, Parameter> p : trainer.getModel().getBlock().getParameters()) {
-            NDArray weight = p.getValue().getArray();
-            if (weight.hasGradient()) {
-                try (NDArray grad = weight.getGradient()) {
-                    grad.set(new NDIndex("..."), 0f);
-                }
-            }
+        try (NDManager scratch = trainer.getManager().newSubManager()) {
+            new GuardedStep(trainer, null).gradients(scratch).forEach(GuardedStep::clear);
         }
     }
 }

@@ -10,12 +10,7 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.Trainer;
-import ai.djl.training.dataset.ArrayDataset;
-import ai.djl.training.dataset.Batch;
-import ai.djl.training.evaluator.Accuracy;
-import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.loss.Loss;
-import ai.djl.translate.TranslateException;
 import ai.djl.util.Pair;
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.contract.OptimizerType;
@@ -24,14 +19,12 @@ import dev.trainingplatform.ml.DjlRuntime;
 import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.data.Split;
 import dev.trainingplatform.ml.eval.TestSetEvaluation;
-import java.io.IOException;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
  * The training loop of one job: DJL's Trainer over batches gathered from the in-memory splits, one
- * NDManager per epoch (so nothing a batch allocates outlives its epoch), evaluators for loss and
- * accuracy, and an observer told about every finished epoch.
+ * NDManager per epoch (so nothing a batch allocates outlives its epoch), the training loss and an
+ * accuracy evaluator accumulated per epoch, and an observer told about every finished epoch.
  */
 public final class Training {
 
@@ -92,22 +85,15 @@ public final class Training {
         DjlRuntime.engine().setRandomSeed((int) job.getSeed());
         boolean classifier = plan.data().isClassification();
         Loss loss = TrainingComponents.loss(job.getLoss());
-        EvaluatorTrainingListener evaluations = new EvaluatorTrainingListener();
         ResumableOptimizer optimizer = TrainingComponents.optimizer(job.getOptimizer());
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
                 .optOptimizer(optimizer)
-                .optDevices(new Device[] {device})
-                .addTrainingListeners(evaluations);
-        if (classifier) {
-            config.addEvaluator(new Accuracy());
-        }
+                .optDevices(new Device[] {device});
         Split train = plan.data().train();
         Split test = plan.data().test();
         int batchSize = job.getOptimizer().getType() == OptimizerType.GRADIENT_DESCENT ? train.size()
                 : Math.min(job.getBatchSize(), train.size());
         boolean dropLast = job.getDropLastBatch() && batchSize < train.size();
-        EpochShuffleSampler sampler = new EpochShuffleSampler(batchSize, dropLast, job.getSeed());
-        long samplesPerEpoch = dropLast ? (long) (train.size() / batchSize) * batchSize : train.size();
 
         try (Model model = Model.newInstance("job-" + job.getJobId(), device)) {
             model.setBlock(plan.built().block());
@@ -122,51 +108,50 @@ public final class Training {
                 if (resumeFrom != null) {
                     optimizer.loadState(model.getBlock(), resumeFrom.optimizerState());
                 }
-                ArrayDataset trainSet = new ArrayDataset.Builder()
-                        .setData(train.featuresArray(dataManager))
-                        .optLabels(train.labelsArray(dataManager))
-                        .setSampling(batchSize, dropLast)
-                        .build();
+                GuardedStep step = new GuardedStep(trainer, optimizer);
+                GuardedStep.EpochTotals totals = new GuardedStep.EpochTotals(classifier);
+                EpochBatches batches = new EpochBatches(train.featuresArray(dataManager), train.labelsArray(dataManager),
+                        batchSize, dropLast, job.getSeed());
                 long started = System.nanoTime();
-                int consecutiveSkipped = 0;
+                int[] consecutive = {0}; // non-finite steps in a row, across epochs
                 int firstEpoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1;
                 for (int epoch = firstEpoch; epoch <= job.getEpochs(); epoch++) {
                     long epochStart = System.nanoTime();
-                    sampler.setEpoch(epoch);
                     // Dropout's and augmentation's random streams start from (seed, epoch), so a
                     // resumed run draws what the uninterrupted one drew.
                     DjlRuntime.engine().setRandomSeed(epochSeed(job.getSeed(), epoch));
-                    int applied = 0;
-                    int skipped = 0;
+                    totals.reset();
+                    int epochNumber = epoch;
+                    int[] counts = new int[2]; // applied, skipped
+                    boolean completed;
                     try (NDManager epochManager = dataManager.newSubManager()) {
-                        for (Batch batch : trainSet.getData(epochManager, sampler, null)) {
-                            try (batch) {
-                                if (GuardedStep.run(trainer, batch)) {
-                                    applied++;
-                                    consecutiveSkipped = 0;
-                                } else {
-                                    skipped++;
-                                    if (++consecutiveSkipped >= MAX_CONSECUTIVE_SKIPPED_STEPS) {
-                                        throw diverged(epoch, consecutiveSkipped + " batches in a row had a non-finite loss or gradient");
-                                    }
+                        completed = batches.forEach(epoch, epochManager, (data, labels) -> {
+                            if (step.run(data, labels, totals)) {
+                                counts[0]++;
+                                consecutive[0] = 0;
+                            } else {
+                                counts[1]++;
+                                if (++consecutive[0] >= MAX_CONSECUTIVE_SKIPPED_STEPS) {
+                                    throw diverged(epochNumber, consecutive[0] + " batches in a row had a non-finite loss or gradient");
                                 }
                             }
                             observer.batchFinished();
-                            if (observer.stopRequested()) {
-                                return Outcome.STOPPED;
-                            }
-                        }
+                            return !observer.stopRequested();
+                        });
                     }
+                    if (!completed) {
+                        return Outcome.STOPPED;
+                    }
+                    int applied = counts[0];
+                    int skipped = counts[1];
                     if (applied == 0) {
                         throw diverged(epoch, "no batch of the epoch had a finite loss and gradient");
                     }
-                    trainer.notifyListeners(listener -> listener.onEpoch(trainer));
-                    Map<String, Float> metrics = evaluations.getLatestEvaluations();
-                    double trainLoss = metrics.get("train_" + loss.getName());
+                    double trainLoss = totals.loss();
                     if (!Double.isFinite(trainLoss)) {
                         throw diverged(epoch, "the training loss is " + trainLoss);
                     }
-                    Double trainAccuracy = classifier ? (double) metrics.get("train_Accuracy") : null;
+                    Double trainAccuracy = totals.accuracy();
                     Double testLoss = null;
                     Double testAccuracy = null;
                     if (job.getTestEveryEpoch()) {
@@ -184,7 +169,7 @@ public final class Training {
                     int liveArrays = model.getNDManager() instanceof BaseNDManager base ? base.getManagedArrays().size() : -1;
                     int finished = epoch;
                     observer.epochFinished(new EpochResult(epoch, job.getEpochs(), trainLoss, trainAccuracy, testLoss,
-                            testAccuracy, samplesPerEpoch, durationMs, elapsedMs, etaMs, skipped, liveArrays),
+                            testAccuracy, batches.samplesPerEpoch(), durationMs, elapsedMs, etaMs, skipped, liveArrays),
                             new Snapshot() {
                                 @Override
                                 public byte[] parameters() {
@@ -198,8 +183,6 @@ public final class Training {
                             });
                 }
                 return Outcome.COMPLETED;
-            } catch (IOException | TranslateException e) {
-                throw new IllegalStateException("reading batches failed", e);
             }
         }
     }
