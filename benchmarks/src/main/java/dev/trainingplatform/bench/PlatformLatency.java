@@ -121,10 +121,12 @@ public final class PlatformLatency {
                 arrivalDelays.size(), spread(arrivalDelays));
         System.out.printf(Locale.ROOT, "evaluator time per checkpoint, over %d checkpoints: %s ms%n",
                 evaluatorMs.size(), spread(evaluatorMs));
-        System.out.printf(Locale.ROOT, "trainer RSS: after epoch 1 %d MiB, epoch %d %d MiB, epoch %d %d MiB, max %d MiB%n",
-                rssPerEpoch.get(0) / 1024, rssPerEpoch.size() / 2, rssPerEpoch.get(rssPerEpoch.size() / 2 - 1) / 1024,
-                rssPerEpoch.size(), rssPerEpoch.get(rssPerEpoch.size() - 1) / 1024,
-                rssPerEpoch.stream().mapToLong(Long::longValue).max().orElseThrow() / 1024);
+        StringBuilder series = new StringBuilder();
+        for (int e = 10; e <= rssPerEpoch.size(); e += Math.max(10, rssPerEpoch.size() / 20 / 10 * 10)) {
+            series.append(series.isEmpty() ? "" : ", ").append(e).append(": ").append(rssPerEpoch.get(e - 1) / 1024);
+        }
+        System.out.printf(Locale.ROOT, "trainer RSS, MiB: after epoch 1 %d, max %d; by epoch %s%n",
+                rssPerEpoch.get(0) / 1024, rssPerEpoch.stream().mapToLong(Long::longValue).max().orElseThrow() / 1024, series);
     }
 
     private static long rssKiB(long pid) {

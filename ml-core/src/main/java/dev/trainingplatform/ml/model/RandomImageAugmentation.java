@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import ai.djl.util.RandomUtils;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * Training-time image augmentation as a layer, like Keras' preprocessing layers: a random horizontal
@@ -56,23 +57,32 @@ final class RandomImageAugmentation extends AbstractBlock {
         float[] out = new float[in.length];
         Random random = RandomUtils.RANDOM;
         int plane = h * w;
+        // The draws in sample order, so the seed decides them; the pixels in parallel (the step's
+        // native threads are idle while this runs).
+        boolean[] mirror = new boolean[n];
+        int[][] boxes = new int[n][];
         for (int i = 0; i < n; i++) {
+            if (flip) {
+                mirror[i] = random.nextBoolean();
+            } else {
+                boxes[i] = cropBox(h, w, random);
+            }
+        }
+        IntStream.range(0, n).parallel().forEach(i -> {
             int base = i * c * plane;
             if (flip) {
-                boolean mirror = random.nextBoolean();
                 for (int ch = 0; ch < c; ch++) {
                     for (int y = 0; y < h; y++) {
                         int row = base + ch * plane + y * w;
                         for (int xx = 0; xx < w; xx++) {
-                            out[row + xx] = in[row + (mirror ? w - 1 - xx : xx)];
+                            out[row + xx] = in[row + (mirror[i] ? w - 1 - xx : xx)];
                         }
                     }
                 }
             } else {
-                int[] box = cropBox(h, w, random);
-                resize(in, out, base, c, h, w, box);
+                resize(in, out, base, c, h, w, boxes[i]);
             }
-        }
+        });
         return new NDList(x.getManager().create(out, x.getShape()));
     }
 
