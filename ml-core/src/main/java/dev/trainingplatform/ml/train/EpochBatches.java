@@ -32,8 +32,13 @@ final class EpochBatches {
     private final int chunkBatches;
 
     EpochBatches(NDArray features, NDArray labels, int batchSize, boolean dropLast, long seed) {
-        this(features, labels, batchSize, dropLast, seed, (int) Math.max(1, Math.min(MAX_CHUNK_BATCHES,
-                CHUNK_BYTES / Math.max(1, features.getShape().size() / features.getShape().get(0) * 4L * batchSize))));
+        this(features, labels, batchSize, dropLast, seed, chunkBatches(features, batchSize));
+    }
+
+    /** As many batches per gather as fit in CHUNK_BYTES of float features, at least one, at most 64. */
+    private static int chunkBatches(NDArray features, int batchSize) {
+        long batchBytes = features.getShape().size() / features.getShape().get(0) * Float.BYTES * batchSize;
+        return (int) Math.max(1, Math.min(MAX_CHUNK_BATCHES, CHUNK_BYTES / Math.max(1, batchBytes)));
     }
 
     EpochBatches(NDArray features, NDArray labels, int batchSize, boolean dropLast, long seed, int chunkBatches) {

@@ -73,17 +73,23 @@ final class GuardedStep {
 
     private final Trainer trainer;
     private final ResumableOptimizer optimizer;
-    private final List<Parameter> trainable = new ArrayList<>();
+    private final List<Parameter> trainable;
 
     /** @param trainer an initialized trainer whose configuration uses {@code optimizer} */
     GuardedStep(Trainer trainer, ResumableOptimizer optimizer) {
         this.trainer = trainer;
         this.optimizer = optimizer;
+        this.trainable = trainable(trainer);
+    }
+
+    private static List<Parameter> trainable(Trainer trainer) {
+        List<Parameter> trainable = new ArrayList<>();
         for (Pair<String, Parameter> p : trainer.getModel().getBlock().getParameters()) {
             if (p.getValue().requiresGradient()) {
                 trainable.add(p.getValue());
             }
         }
+        return trainable;
     }
 
     /** @return true if the step was applied (and added to {@code totals}); false if it was skipped */
@@ -101,7 +107,7 @@ final class GuardedStep {
         // The gradients' wrappers belong to the model's manager; a scratch manager frees them and
         // the check's intermediates after the step (else a parameter-sized leak per step).
         try (NDManager scratch = trainer.getManager().newSubManager()) {
-            List<NDArray> gradients = gradients(scratch);
+            List<NDArray> gradients = gradients(trainable, scratch);
             if (Float.isFinite(loss) && allFinite(gradients)) {
                 totals.add(loss, labels, predictions);
                 for (int i = 0; i < trainable.size(); i++) {
@@ -117,7 +123,7 @@ final class GuardedStep {
         }
     }
 
-    private List<NDArray> gradients(NDManager scratch) {
+    private static List<NDArray> gradients(List<Parameter> trainable, NDManager scratch) {
         List<NDArray> gradients = new ArrayList<>(trainable.size());
         for (Parameter p : trainable) {
             NDArray gradient = p.getArray().getGradient();
@@ -152,14 +158,14 @@ final class GuardedStep {
     /** Whether every gradient of the trainer's model is finite (for tests). */
     static boolean gradientsFinite(Trainer trainer) {
         try (NDManager scratch = trainer.getManager().newSubManager()) {
-            return allFinite(new GuardedStep(trainer, null).gradients(scratch));
+            return allFinite(gradients(trainable(trainer), scratch));
         }
     }
 
     /** Overwrites every gradient of the trainer's model with zeros (for tests). */
     static void clearGradients(Trainer trainer) {
         try (NDManager scratch = trainer.getManager().newSubManager()) {
-            new GuardedStep(trainer, null).gradients(scratch).forEach(GuardedStep::clear);
+            gradients(trainable(trainer), scratch).forEach(GuardedStep::clear);
         }
     }
 }
