@@ -74,10 +74,9 @@ class BrokerRestartTest {
                         .containsOnly(same.get(0).getTestLoss()));
                 assertThat(evaluations).allSatisfy(e -> assertThat(e.getError()).isNull());
             } catch (AssertionError e) {
-                throw new AssertionError(e.getMessage() + "\n" + trainer.tail() + evaluator.tail(), e);
+                throw ServiceProcess.withLogs(e, List.of(trainer, evaluator));
             } finally {
-                trainer.close();
-                evaluator.close();
+                ServiceProcess.closeAll(List.of(trainer, evaluator));
             }
         }
     }

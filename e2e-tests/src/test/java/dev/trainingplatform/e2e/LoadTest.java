@@ -128,13 +128,9 @@ class LoadTest {
 
                 report(work, start, allDone, submittedAt, statuses, evaluations, perInstance);
             } catch (AssertionError e) {
-                StringBuilder logs = new StringBuilder();
-                services.forEach(s -> logs.append(s.tail()));
-                throw new AssertionError(e.getMessage() + "\n" + logs, e);
+                throw ServiceProcess.withLogs(e, services);
             } finally {
-                for (ServiceProcess s : services) {
-                    s.close();
-                }
+                ServiceProcess.closeAll(services);
             }
         }
     }

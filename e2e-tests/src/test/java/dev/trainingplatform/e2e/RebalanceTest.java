@@ -95,13 +95,9 @@ class RebalanceTest {
                         .mapToLong(m -> m.getTimestamp().toEpochMilli()).min().orElseThrow();
                 assertThat(lastOfFirst).isLessThan(firstOfSecond);
             } catch (AssertionError e) {
-                StringBuilder logs = new StringBuilder();
-                trainers.values().forEach(t -> logs.append(t.tail()));
-                throw new AssertionError(e.getMessage() + "\n" + logs, e);
+                throw ServiceProcess.withLogs(e, trainers.values());
             } finally {
-                for (ServiceProcess t : trainers.values()) {
-                    t.close();
-                }
+                ServiceProcess.closeAll(trainers.values());
             }
         }
     }
@@ -154,13 +150,9 @@ class RebalanceTest {
                 }
                 assertThat(instances).contains("trainer-a", "trainer-b");
             } catch (AssertionError e) {
-                StringBuilder logs = new StringBuilder();
-                trainers.forEach(t -> logs.append(t.tail()));
-                throw new AssertionError(e.getMessage() + "\n" + logs, e);
+                throw ServiceProcess.withLogs(e, trainers);
             } finally {
-                for (ServiceProcess t : trainers) {
-                    t.close();
-                }
+                ServiceProcess.closeAll(trainers);
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.trainingplatform.e2e;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -78,6 +79,19 @@ final class ServiceProcess implements AutoCloseable {
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())) + "\n";
         } catch (IOException e) {
             return "---- " + name + ": " + e + "\n";
+        }
+    }
+
+    /** {@code failure} with the services' log tails appended, so that a failed run shows what they said. */
+    static AssertionError withLogs(AssertionError failure, Collection<ServiceProcess> services) {
+        StringBuilder logs = new StringBuilder();
+        services.forEach(s -> logs.append(s.tail()));
+        return new AssertionError(failure.getMessage() + "\n" + logs, failure);
+    }
+
+    static void closeAll(Collection<ServiceProcess> services) throws InterruptedException {
+        for (ServiceProcess s : services) {
+            s.close();
         }
     }
 
