@@ -25,6 +25,9 @@ final class BenchmarkCommand extends KafkaCommand {
     @Option(names = "--epochs")
     Integer epochs;
 
+    @Option(names = "--seed", description = "the job's seed (initial weights, batch order, augmentation); default 42")
+    Long seed;
+
     @Option(names = "--out", paramLabel = "FILE", description = "default: results/<jobId>.json")
     Path out;
 
@@ -38,11 +41,7 @@ final class BenchmarkCommand extends KafkaCommand {
     public Integer call() throws Exception {
         KafkaSettings kafka = kafkaOptions.connect();
         PrintWriter console = out();
-        TrainingJob job = Workloads.job(workload, optimizer);
-        if (epochs != null) {
-            job.setEpochs(epochs);
-        }
-        SubmitCommand.check(job);
+        TrainingJob job = job();
         Path file = out != null ? out : Path.of("results", job.getJobId() + ".json");
         List<EpochMetrics> history = new ArrayList<>();
         List<EvaluationResult> evaluations = new ArrayList<>();
@@ -80,6 +79,19 @@ final class BenchmarkCommand extends KafkaCommand {
         ResultsFile.write(file, job, history, evaluations);
         console.println("results written to " + file);
         return last != null && last.getState() == JobState.SUCCEEDED ? 0 : CliException.JOB_FAILED;
+    }
+
+    /** The workload's tutorial job with this command's overrides, checked against the contract. */
+    TrainingJob job() {
+        TrainingJob job = Workloads.job(workload, optimizer);
+        if (epochs != null) {
+            job.setEpochs(epochs);
+        }
+        if (seed != null) {
+            job.setSeed(seed);
+        }
+        SubmitCommand.check(job);
+        return job;
     }
 
     /** Written after every event, so a long run cut short still leaves its history. */
