@@ -28,9 +28,11 @@ import java.util.List;
  * models a step is mostly per-operation overhead, and the trainer's parameter server copies every
  * gradient before the optimizer copies it again, for a multi-device reduction a one-device job never
  * needs. The loss computed for the guard is the one the epoch's mean is made of, rather than a second
- * evaluation of it by an evaluator listener (docs/performance.md has what each change bought).
+ * evaluation of it by an evaluator listener (docs/performance.md has what each change bought). Where
+ * the optimizer has a fused form (Adam), the check and the update of all parameters are one engine
+ * call; the step holds that call's engine resources until it is closed.
  */
-final class GuardedStep {
+final class GuardedStep implements AutoCloseable {
 
     /** The training loss and accuracy of the steps applied so far in an epoch. */
     static final class EpochTotals {
@@ -74,12 +76,17 @@ final class GuardedStep {
     private final Trainer trainer;
     private final ResumableOptimizer optimizer;
     private final List<Parameter> trainable;
+    private final ResumableOptimizer.FusedUpdate fused;
 
-    /** @param trainer an initialized trainer whose configuration uses {@code optimizer} */
+    /**
+     * @param trainer an initialized trainer whose configuration uses {@code optimizer}, with its
+     *                optimizer state already restored where the job resumes
+     */
     GuardedStep(Trainer trainer, ResumableOptimizer optimizer) {
         this.trainer = trainer;
         this.optimizer = optimizer;
         this.trainable = trainable(trainer);
+        this.fused = optimizer.fuse(trainable);
     }
 
     private static List<Parameter> trainable(Trainer trainer) {
@@ -108,18 +115,38 @@ final class GuardedStep {
         // the check's intermediates after the step (else a parameter-sized leak per step).
         try (NDManager scratch = trainer.getManager().newSubManager()) {
             List<NDArray> gradients = gradients(trainable, scratch);
-            if (Float.isFinite(loss) && allFinite(gradients)) {
+            boolean applied;
+            if (!Float.isFinite(loss)) {
+                gradients.forEach(GuardedStep::clear);
+                applied = false;
+            } else if (fused != null) {
+                applied = fused.applyIfFinite(gradients);
+            } else {
+                applied = updateEachIfFinite(gradients);
+            }
+            if (applied) {
                 totals.add(loss, labels, predictions);
-                for (int i = 0; i < trainable.size(); i++) {
-                    // The engine's update also zeroes the parameter's gradient for the next step.
-                    optimizer.update(trainable.get(i).getId(), trainable.get(i).getArray(), gradients.get(i));
-                }
-                return true;
             }
-            for (NDArray gradient : gradients) {
-                clear(gradient);
-            }
+            return applied;
+        }
+    }
+
+    private boolean updateEachIfFinite(List<NDArray> gradients) {
+        if (!allFinite(gradients)) {
+            gradients.forEach(GuardedStep::clear);
             return false;
+        }
+        for (int i = 0; i < trainable.size(); i++) {
+            // The engine's update also zeroes the parameter's gradient for the next step.
+            optimizer.update(trainable.get(i).getId(), trainable.get(i).getArray(), gradients.get(i));
+        }
+        return true;
+    }
+
+    @Override
+    public void close() {
+        if (fused != null) {
+            fused.close();
         }
     }
 

@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -48,6 +49,11 @@ public abstract class ResumableOptimizer extends Optimizer {
         return steps.merge(parameterId, 1, Integer::sum);
     }
 
+    /** How many steps this parameter has taken. */
+    protected final int stepCount(String parameterId) {
+        return steps.getOrDefault(parameterId, 0);
+    }
+
     /** The parameter's slots, zeros of the weight's shape on first use. */
     protected final NDArray[] slots(String parameterId, NDArray weight) {
         return slots.computeIfAbsent(parameterId, k -> {
@@ -57,6 +63,24 @@ public abstract class ResumableOptimizer extends Optimizer {
             }
             return s;
         });
+    }
+
+    /**
+     * An update of all {@code parameters} at once, by one engine call, on this optimizer's state;
+     * null where this optimizer has none, and the caller updates parameter by parameter.
+     */
+    FusedUpdate fuse(List<Parameter> parameters) {
+        return null;
+    }
+
+    /** One step for a fixed list of parameters, holding engine resources until closed. */
+    interface FusedUpdate extends AutoCloseable {
+
+        /** Applies the update if every gradient is finite and zeroes the gradients either way. @return whether it applied */
+        boolean applyIfFinite(List<NDArray> gradients);
+
+        @Override
+        void close();
     }
 
     /** The state of every parameter of {@code block}, by name. */

@@ -99,16 +99,8 @@ public final class Training {
             model.setBlock(plan.built().block());
             Shape batchShape = new Shape(batchSize).addAll(train.sampleShape());
             try (Trainer trainer = model.newTrainer(config);
-                 NDManager dataManager = trainer.getManager().newSubManager()) {
-                if (resumeFrom != null) {
-                    // Before the trainer's own initialization, which caches the parameter arrays.
-                    restore(model, resumeFrom, batchShape);
-                }
-                trainer.initialize(batchShape);
-                if (resumeFrom != null) {
-                    optimizer.loadState(model.getBlock(), resumeFrom.optimizerState());
-                }
-                GuardedStep step = new GuardedStep(trainer, optimizer);
+                 NDManager dataManager = trainer.getManager().newSubManager();
+                 GuardedStep step = start(trainer, optimizer, model, resumeFrom, batchShape)) {
                 GuardedStep.EpochTotals totals = new GuardedStep.EpochTotals(classifier);
                 EpochBatches batches = new EpochBatches(train.featuresArray(dataManager), train.labelsArray(dataManager),
                         batchSize, dropLast, job.getSeed());
@@ -185,6 +177,20 @@ public final class Training {
                 return Outcome.COMPLETED;
             }
         }
+    }
+
+    /** The trainer initialized, from the saved state where the job resumes, and its step. */
+    private static GuardedStep start(Trainer trainer, ResumableOptimizer optimizer, Model model, TrainingState resumeFrom,
+                                     Shape batchShape) {
+        if (resumeFrom != null) {
+            // Before the trainer's own initialization, which caches the parameter arrays.
+            restore(model, resumeFrom, batchShape);
+        }
+        trainer.initialize(batchShape);
+        if (resumeFrom != null) {
+            optimizer.loadState(model.getBlock(), resumeFrom.optimizerState());
+        }
+        return new GuardedStep(trainer, optimizer);
     }
 
     static int epochSeed(long seed, int epoch) {

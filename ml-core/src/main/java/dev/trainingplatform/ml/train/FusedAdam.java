@@ -1,0 +1,129 @@
+package dev.trainingplatform.ml.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One Adam step for all parameters in one engine call: a single check of every gradient for inf and
+ * NaN (the kernel behind PyTorch's {@code GradScaler}), then PyTorch's fused Adam kernel (the one
+ * {@code torch.optim.Adam(fused=True)} runs: one pass over each parameter), then the gradients
+ * zeroed, applied or not.
+ *
+ * <p>Why: on small models a step is mostly per-operation overhead. Per parameter, DJL's Adam kernel
+ * makes 11 engine operations and the finiteness check 2 more; this is 5 operations for the whole
+ * model (docs/performance.md has what it bought).
+ *
+ * <p>The arrays it updates in place are the optimizer's own: the parameters, their moments (the
+ * optimizer's slots) and one step counter per parameter, which it keeps equal to the optimizer's
+ * counts so that the optimizer's saved state stays what it was.
+ */
+final class FusedAdam implements ResumableOptimizer.FusedUpdate {
+
+    private static final String SOURCE = """
+            class FusedAdam(Module):
+              __parameters__ = []
+              __buffers__ = []
+              def step(self: __torch__.FusedAdam,
+                params: List[Tensor],
+                grads: List[Tensor],
+                exp_avgs: List[Tensor],
+                exp_avg_sqs: List[Tensor],
+                steps: List[Tensor],
+                lr: float,
+                beta1: float,
+                beta2: float,
+                weight_decay: float,
+                eps: float) -> bool:
+                found_inf = torch.zeros([1], device=params[0].device)
+                torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, torch.ones([1], device=params[0].device))
+                finite = not bool(found_inf)
+                if finite:
+                  torch._foreach_add_(steps, 1.)
+                  torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, annotate(List[Tensor], []), steps, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay, eps=eps, amsgrad=False, maximize=False)
+                torch._foreach_zero_(grads)
+                return finite
+            """;
+
+    private final ResumableOptimizer optimizer;
+    private final List<String> ids = new ArrayList<>();
+    private final NDManager counters;
+    private final PtSymbolBlock module;
+    private final IValue[] arguments;
+
+    /**
+     * @throws ai.djl.engine.EngineException where the engine cannot compile the step (an engine
+     *                                       without these kernels)
+     */
+    FusedAdam(ResumableOptimizer optimizer, List<Parameter> parameters, float learningRate, float beta1, float beta2,
+              float epsilon, float weightDecay) {
+        this.optimizer = optimizer;
+        NDManager manager = parameters.get(0).getArray().getManager();
+        counters = manager.newSubManager();
+        PtNDArray[] weights = new PtNDArray[parameters.size()];
+        PtNDArray[] means = new PtNDArray[weights.length];
+        PtNDArray[] variances = new PtNDArray[weights.length];
+        PtNDArray[] steps = new PtNDArray[weights.length];
+        for (int i = 0; i < weights.length; i++) {
+            Parameter p = parameters.get(i);
+            ids.add(p.getId());
+            weights[i] = (PtNDArray) p.getArray();
+            NDArray[] slots = optimizer.slots(p.getId(), weights[i]);
+            means[i] = (PtNDArray) slots[0];
+            variances[i] = (PtNDArray) slots[1];
+            steps[i] = (PtNDArray) counters.create((float) optimizer.stepCount(p.getId())).toDevice(weights[i].getDevice(), false);
+        }
+        try {
+            module = TorchScriptModule.load((PtNDManager) counters, "FusedAdam", SOURCE);
+        } catch (RuntimeException e) {
+            counters.close();
+            throw e;
+        }
+        // Built once: the lists hold the same tensors for the whole run, updated in place.
+        arguments = new IValue[] {
+                IValue.listFrom(weights), null, IValue.listFrom(means), IValue.listFrom(variances),
+                IValue.listFrom(steps), IValue.from((double) learningRate), IValue.from((double) beta1),
+                IValue.from((double) beta2), IValue.from((double) weightDecay), IValue.from((double) epsilon)};
+    }
+
+    @Override
+    public boolean applyIfFinite(List<NDArray> gradients) {
+        PtNDArray[] grads = new PtNDArray[gradients.size()];
+        for (int i = 0; i < grads.length; i++) {
+            grads[i] = (PtNDArray) gradients.get(i);
+        }
+        boolean applied;
+        try (IValue gradList = IValue.listFrom(grads)) {
+            arguments[1] = gradList;
+            try (IValue result = IValueUtils.runMethod(module, "step", arguments)) {
+                applied = result.toBoolean();
+            }
+        } finally {
+            arguments[1] = null;
+        }
+        if (applied) {
+            for (String id : ids) {
+                optimizer.nextStep(id);
+            }
+        }
+        return applied;
+    }
+
+    @Override
+    public void close() {
+        for (IValue argument : arguments) {
+            if (argument != null) {
+                argument.close();
+            }
+        }
+        module.close();
+        counters.close();
+    }
+}
