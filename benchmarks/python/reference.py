@@ -3,7 +3,7 @@
 python3-torch, CPU), trained the way a PyTorch user writes it, on generated in-memory data of the
 same shapes, batch size and optimizer as TrainingThroughput.java. Prints samples_per_second=...
 
-    python3 benchmarks/python/reference.py WORKLOAD [WARMUP STEPS] [--threads N]
+    python3 benchmarks/python/reference.py WORKLOAD [WARMUP STEPS] [--threads N] [--foreach]
 """
 import argparse
 import math
@@ -162,13 +162,13 @@ def generate(name, shape, classes, samples, generator):
     return x, y
 
 
-def measure(name, warmup, steps):
+def measure(name, warmup, steps, foreach):
     batch, lr, shape, classes, samples = WORKLOADS[name]
     generator = torch.Generator().manual_seed(42)
     x, y = generate(name, shape, classes, samples, generator)
     model = MODELS[name]()
     model.train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7, foreach=foreach)
     loss_fn = nn.MSELoss() if classes == 0 else nn.CrossEntropyLoss()
     batches, started = 0, None
     while True:
@@ -198,10 +198,13 @@ def main():
     parser.add_argument("warmup", nargs="?", type=int, default=20)
     parser.add_argument("steps", nargs="?", type=int, default=100)
     parser.add_argument("--threads", type=int, default=2)
+    # Adam's multi-tensor implementation (one call per operation for all parameters); PyTorch 1.13
+    # uses the per-parameter loop on CPU unless asked.
+    parser.add_argument("--foreach", action=argparse.BooleanOptionalAction, default=None)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
-    print("samples_per_second=%.1f" % measure(args.workload, args.warmup, args.steps))
+    print("samples_per_second=%.1f" % measure(args.workload, args.warmup, args.steps, args.foreach))
 
 
 if __name__ == "__main__":

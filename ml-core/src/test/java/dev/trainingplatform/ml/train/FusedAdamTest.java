@@ -1,6 +1,7 @@
 package dev.trainingplatform.ml.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -87,6 +88,16 @@ class FusedAdamTest {
         return w;
     }
 
+    private static void assertAdamWrittenOut(List<Parameter> parameters, float[][] start, int steps) {
+        for (int p = 0; p < parameters.size(); p++) {
+            double[] expected = adamWrittenOut(start[p], steps);
+            float[] actual = parameters.get(p).getArray().toFloatArray();
+            for (int i = 0; i < actual.length; i++) {
+                assertThat((double) actual[i]).as("parameter %d element %d", p, i).isCloseTo(expected[i], offset(1e-6));
+            }
+        }
+    }
+
     @Test
     void threeFusedStepsComputeAdamAsPyTorchDefinesIt() {
         try (NDManager manager = DjlRuntime.engine().newBaseManager()) {
@@ -102,14 +113,7 @@ class FusedAdamTest {
                             .as("gradients zeroed after the step").isZero();
                 }
             }
-            for (int p = 0; p < parameters.size(); p++) {
-                double[] expected = adamWrittenOut(start[p], 3);
-                float[] actual = parameters.get(p).getArray().toFloatArray();
-                for (int i = 0; i < actual.length; i++) {
-                    assertThat((double) actual[i]).as("parameter %d element %d", p, i).isCloseTo(expected[i],
-                            org.assertj.core.data.Offset.offset(1e-6));
-                }
-            }
+            assertAdamWrittenOut(parameters, start, 3);
             assertThat(stepCounts(adam, parameters)).containsExactly(3, 3);
         }
     }
@@ -126,14 +130,7 @@ class FusedAdamTest {
                     adam.update(p.getId(), p.getArray(), p.getArray().getGradient());
                 }
             }
-            for (int p = 0; p < parameters.size(); p++) {
-                double[] expected = adamWrittenOut(start[p], 3);
-                float[] actual = parameters.get(p).getArray().toFloatArray();
-                for (int i = 0; i < actual.length; i++) {
-                    assertThat((double) actual[i]).as("parameter %d element %d", p, i).isCloseTo(expected[i],
-                            org.assertj.core.data.Offset.offset(1e-6));
-                }
-            }
+            assertAdamWrittenOut(parameters, start, 3);
         }
     }
 
