@@ -23,9 +23,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * checkpoint continues exactly where it stopped.
  *
  * <p>Why not DJL's own Adam and Sgd: they keep that state in private maps with no way to export or
- * restore it. The subclasses call the same engine kernels ({@code adamUpdate}, {@code sgdUpdate})
- * with the same arguments as DJL's classes, so an uninterrupted run computes exactly what it did
- * with them.
+ * restore it. SGD calls DJL's engine kernel with the same arguments as DJL's {@code Sgd}; Adam
+ * computes {@code torch.optim.Adam}'s update, by PyTorch's fused kernel or by DJL's kernel with
+ * PyTorch's epsilon placement ({@link ResumableAdam}).
  *
  * <p>State is written per parameter name in the block's order (parameter ids are random per
  * instance, names are not), with DJL's own NDArray encoding; no Java serialization.

@@ -42,6 +42,10 @@ class FusedAdamTest {
         return Parameter.builder().setName(name).setType(Parameter.Type.OTHER).optArray(array).build();
     }
 
+    private static float[][] values(List<Parameter> parameters) {
+        return parameters.stream().map(p -> p.getArray().toFloatArray()).toArray(float[][]::new);
+    }
+
     private static float coefficient(int i) {
         return (i % 3 - 1) * 0.7f + 0.05f * i;
     }
@@ -102,7 +106,7 @@ class FusedAdamTest {
     void threeFusedStepsComputeAdamAsPyTorchDefinesIt() {
         try (NDManager manager = DjlRuntime.engine().newBaseManager()) {
             List<Parameter> parameters = parameters(manager);
-            float[][] start = parameters.stream().map(p -> p.getArray().toFloatArray()).toArray(float[][]::new);
+            float[][] start = values(parameters);
             ResumableAdam adam = adam();
             try (ResumableOptimizer.FusedUpdate fused = adam.fuse(parameters)) {
                 assertThat(fused).as("PyTorch 2.7.1 has the fused kernel").isNotNull();
@@ -122,7 +126,7 @@ class FusedAdamTest {
     void theParameterByParameterPathComputesTheSame() {
         try (NDManager manager = DjlRuntime.engine().newBaseManager()) {
             List<Parameter> parameters = parameters(manager);
-            float[][] start = parameters.stream().map(p -> p.getArray().toFloatArray()).toArray(float[][]::new);
+            float[][] start = values(parameters);
             ResumableAdam adam = adam();
             for (int step = 0; step < 3; step++) {
                 backward(parameters, 1f);
@@ -142,7 +146,7 @@ class FusedAdamTest {
             try (ResumableOptimizer.FusedUpdate fused = adam.fuse(parameters)) {
                 backward(parameters, 1f);
                 assertThat(fused.applyIfFinite(gradients(parameters))).isTrue();
-                float[][] before = parameters.stream().map(p -> p.getArray().toFloatArray()).toArray(float[][]::new);
+                float[][] before = values(parameters);
                 byte[] stateBefore = adam.saveState(block(parameters));
 
                 backward(parameters.subList(1, 2), Float.POSITIVE_INFINITY); // inf * 0 = NaN in one gradient
