@@ -20,6 +20,8 @@ import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.data.Split;
 import dev.trainingplatform.ml.eval.TestSetEvaluation;
 import java.util.SplittableRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The training loop of one job: DJL's Trainer over batches gathered from the in-memory splits, one
@@ -27,6 +29,8 @@ import java.util.SplittableRandom;
  * accuracy evaluator accumulated per epoch, and an observer told about every finished epoch.
  */
 public final class Training {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Training.class);
 
     /**
      * What one epoch produced. {@code skippedSteps}: batches whose loss or gradients were not finite
@@ -101,6 +105,10 @@ public final class Training {
             try (Trainer trainer = model.newTrainer(config);
                  NDManager dataManager = trainer.getManager().newSubManager();
                  GuardedStep step = start(trainer, optimizer, model, resumeFrom, batchShape)) {
+                if (!device.isGpu()) {
+                    int threads = IntraOpThreads.applyFor(model.getBlock());
+                    LOG.info("job {}: {} intra-op thread(s) of {}", job.getJobId(), threads, IntraOpThreads.available());
+                }
                 GuardedStep.EpochTotals totals = new GuardedStep.EpochTotals(classifier);
                 EpochBatches batches = new EpochBatches(train.featuresArray(dataManager), train.labelsArray(dataManager),
                         batchSize, dropLast, job.getSeed());
