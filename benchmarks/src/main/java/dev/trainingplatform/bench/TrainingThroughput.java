@@ -20,10 +20,10 @@ import java.util.Random;
  * Steady-state training throughput of one workload through the trainer's own loop
  * ({@link Training#run}: batches gathered from in-memory arrays, the guarded step, the evaluators),
  * on generated data of the workload's shapes, with its tutorial's model, batch size and optimizer.
- * Times {@code steps} batches after {@code warmup} batches and prints one line:
- * {@code samples_per_second=...}. python/reference.py does the same in PyTorch for Python.
+ * Times {@code steps} batches after {@code warmup} batches and prints
+ * {@code samples_per_second=...} and the intra-op threads the trainer chose, {@code intra_op_threads=...}. python/reference.py does the same in PyTorch for Python.
  *
- * <pre>java -Dai.djl.pytorch.num_threads=2 -jar benchmarks/target/benchmarks.jar WORKLOAD [WARMUP STEPS]</pre>
+ * <pre>java -Dai.djl.pytorch.num_threads=2 -jar benchmarks/target/benchmarks.jar WORKLOAD [WARMUP STEPS [BATCH]]</pre>
  */
 public final class TrainingThroughput {
 
@@ -41,14 +41,20 @@ public final class TrainingThroughput {
 
     public static void main(String[] args) {
         if (args.length < 1 || !WORKLOADS.containsKey(args[0])) {
-            System.err.println("usage: TrainingThroughput WORKLOAD [WARMUP STEPS]; workloads: " + WORKLOADS.keySet());
+            System.err.println("usage: TrainingThroughput WORKLOAD [WARMUP STEPS [BATCH]]; workloads: " + WORKLOADS.keySet());
             System.exit(2);
         }
         Workload w = WORKLOADS.get(args[0]);
         int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int steps = args.length > 2 ? Integer.parseInt(args[2]) : 100;
+        if (args.length > 3) { // another batch size, for sweeps (the thread count's crossover)
+            w = new Workload(w.preset(), Integer.parseInt(args[3]), w.learningRate(), w.sampleShape(), w.classes(),
+                    w.samples());
+        }
         double samplesPerSecond = measure(w, warmup, steps);
         System.out.printf(Locale.ROOT, "samples_per_second=%.1f%n", samplesPerSecond);
+        // What the trainer chose for this model (one thread for small batches, see IntraOpThreads).
+        System.out.printf(Locale.ROOT, "intra_op_threads=%d%n", ai.djl.pytorch.jni.JniUtils.getNumThreads());
     }
 
     static double measure(Workload w, int warmup, int steps) {
