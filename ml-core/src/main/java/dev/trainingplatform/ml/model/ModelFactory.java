@@ -193,7 +193,7 @@ public final class ModelFactory {
                 Shape st = repeat(stride, dims);
                 Shape p = repeat(pad, dims);
                 Block conv = dims == 1
-                        ? Conv1d.builder().setFilters((int) filters).setKernelShape(k).optStride(st).optPadding(p).build()
+                        ? new Conv1dAs2d(Conv1d.builder().setFilters((int) filters).setKernelShape(k).optStride(st).optPadding(p))
                         : Conv2d.builder().setFilters((int) filters).setKernelShape(k).optStride(st).optPadding(p).build();
                 conv.setInitializer(weightInitializer(a), Parameter.Type.WEIGHT);
                 return conv;
