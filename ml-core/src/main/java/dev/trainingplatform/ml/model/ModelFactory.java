@@ -194,7 +194,7 @@ public final class ModelFactory {
                 Shape p = repeat(pad, dims);
                 Block conv = dims == 1
                         ? new Conv1dAs2d(Conv1d.builder().setFilters((int) filters).setKernelShape(k).optStride(st).optPadding(p))
-                        : Conv2d.builder().setFilters((int) filters).setKernelShape(k).optStride(st).optPadding(p).build();
+                        : new Conv2dChannelsLast(Conv2d.builder().setFilters((int) filters).setKernelShape(k).optStride(st).optPadding(p));
                 conv.setInitializer(weightInitializer(a), Parameter.Type.WEIGHT);
                 return conv;
             }
