@@ -1,14 +1,9 @@
 package dev.trainingplatform.ml.model;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.LayoutType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv2d;
-import ai.djl.nn.convolutional.Convolution;
-import ai.djl.training.ParameterStore;
-import ai.djl.util.PairList;
 
 /**
  * DJL's Conv2d, with the same parameters, convolving its input laid out channels-last.
@@ -21,35 +16,16 @@ import ai.djl.util.PairList;
  * (batch, height, width, channels) and flattened (a copy only if it is not laid out so already),
  * then viewed back as (batch, channels, height, width).
  */
-final class Conv2dChannelsLast extends Convolution {
+final class Conv2dChannelsLast extends LaidOutConvolution {
 
     Conv2dChannelsLast(Conv2d.Builder builder) {
-        super(builder);
+        super(builder, LayoutType.BATCH, LayoutType.CHANNEL, LayoutType.HEIGHT, LayoutType.WIDTH);
     }
 
     @Override
-    protected LayoutType[] getExpectedLayout() {
-        return new LayoutType[] {LayoutType.BATCH, LayoutType.CHANNEL, LayoutType.HEIGHT, LayoutType.WIDTH};
-    }
-
-    @Override
-    protected String getStringLayout() {
-        return "NCHW";
-    }
-
-    @Override
-    protected int numDimensions() {
-        return 4;
-    }
-
-    @Override
-    protected NDList forwardInternal(ParameterStore store, NDList inputs, boolean training,
-                                     PairList<String, Object> params) {
-        NDArray input = inputs.singletonOrThrow();
-        Device device = input.getDevice();
-        NDArray w = store.getValue(weight, device, training);
-        NDArray b = includeBias ? store.getValue(bias, device, training) : null;
-        return input.getNDArrayInternal().convolution(channelsLast(input), w, b, stride, padding, dilation, groups);
+    NDArray convolve(NDArray input, NDArray weight, NDArray bias) {
+        return input.getNDArrayInternal().convolution(channelsLast(input), weight, bias, stride, padding, dilation, groups)
+                .singletonOrThrow();
     }
 
     /** The same array laid out channels-last: a copy if it is not, a view if it already is. */
