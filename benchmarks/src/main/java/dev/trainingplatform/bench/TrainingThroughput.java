@@ -20,8 +20,9 @@ import java.util.Random;
  * Steady-state training throughput of one workload through the trainer's own loop
  * ({@link Training#run}: batches gathered from in-memory arrays, the guarded step, the evaluators),
  * on generated data of the workload's shapes, with its tutorial's model, batch size and optimizer.
- * Times {@code steps} batches after {@code warmup} batches and prints
- * {@code samples_per_second=...} and the intra-op threads the trainer chose, {@code intra_op_threads=...}. python/reference.py does the same in PyTorch for Python.
+ * Times {@code steps} batches after {@code warmup} batches and prints {@code samples_per_second=...}
+ * and the intra-op threads the trainer chose, {@code intra_op_threads=...}. python/reference.py does
+ * the same in PyTorch for Python.
  *
  * <pre>java -Dai.djl.pytorch.num_threads=2 -jar benchmarks/target/benchmarks.jar WORKLOAD [WARMUP STEPS [BATCH]]</pre>
  */

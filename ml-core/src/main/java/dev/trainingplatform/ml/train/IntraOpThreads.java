@@ -4,7 +4,6 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.convolutional.Convolution;
 import ai.djl.nn.core.Linear;
-import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.util.Pair;
 import dev.trainingplatform.ml.DjlRuntime;
 
@@ -34,18 +33,9 @@ final class IntraOpThreads {
 
     private IntraOpThreads() {}
 
-    private static final class Available {
-        static final int THREADS = threads();
-
-        private static int threads() {
-            DjlRuntime.engine(); // loads the natives, with the thread count they are configured for
-            return Math.max(1, JniUtils.getNumThreads());
-        }
-    }
-
     /** The threads most a job may use: the engine's count before any job changed it. */
     static int available() {
-        return Available.THREADS;
+        return DjlRuntime.configuredIntraOpThreads();
     }
 
     static int choose(long multiplyAddsPerBatch, int available) {
@@ -60,7 +50,7 @@ final class IntraOpThreads {
     static int applyFor(Block initializedModel) {
         Integer forced = Integer.getInteger(OVERRIDE);
         int threads = forced != null && forced > 0 ? forced : choose(multiplyAdds(initializedModel), available());
-        JniUtils.setNumThreads(threads);
+        DjlRuntime.useIntraOpThreads(threads);
         return threads;
     }
 
