@@ -30,36 +30,47 @@ import java.util.List;
  * needs. The loss computed for the guard is the one the epoch's mean is made of, rather than a second
  * evaluation of it by an evaluator listener (docs/performance.md has what each change bought). Where
  * the optimizer has a fused form (Adam), the check and the update of all parameters are one engine
- * call; the step holds that call's engine resources until it is closed.
+ * call, and so are the loss and the batch's count of right predictions ({@link FusedLoss}); the step
+ * holds those calls' engine resources until it is closed.
  */
 final class GuardedStep implements AutoCloseable {
 
     /** The training loss and accuracy of the steps applied so far in an epoch. */
     static final class EpochTotals {
-        private final Accuracy accuracy;
+        private final BatchAccuracy accuracy;
         private double lossSum;
         private int batches;
+        private long correct;
+        private long counted;
 
         EpochTotals(boolean classifier) {
-            accuracy = classifier ? new Accuracy() : null;
-            if (accuracy != null) {
-                accuracy.addAccumulator("train");
-            }
+            accuracy = classifier ? new BatchAccuracy() : null;
         }
 
         void reset() {
             lossSum = 0;
             batches = 0;
-            if (accuracy != null) {
-                accuracy.resetAccumulator("train");
-            }
+            correct = 0;
+            counted = 0;
         }
 
-        void add(float batchLoss, NDList labels, NDList predictions) {
+        /** A batch whose right predictions are already counted. */
+        void add(float batchLoss, long batchCorrect, long batchSize) {
             lossSum += batchLoss;
             batches++;
-            if (accuracy != null) {
-                accuracy.updateAccumulator("train", labels, predictions);
+            correct += batchCorrect;
+            counted += batchSize;
+        }
+
+        /** A batch whose right predictions DJL's accuracy evaluator counts. */
+        void add(float batchLoss, NDList labels, NDList predictions) {
+            if (accuracy == null) {
+                add(batchLoss, 0, 0);
+                return;
+            }
+            Pair<Long, NDArray> counts = accuracy.count(labels, predictions);
+            try (NDArray right = counts.getValue()) {
+                add(batchLoss, right.getLong(), counts.getKey());
             }
         }
 
@@ -69,7 +80,14 @@ final class GuardedStep implements AutoCloseable {
         }
 
         Double accuracy() {
-            return accuracy == null ? null : (double) accuracy.getAccumulator("train");
+            return accuracy == null ? null : counted == 0 ? Double.NaN : (double) correct / counted;
+        }
+    }
+
+    /** DJL's accuracy, asked for a batch's counts rather than kept in its accumulators. */
+    private static final class BatchAccuracy extends Accuracy {
+        Pair<Long, NDArray> count(NDList labels, NDList predictions) {
+            return accuracyHelper(labels, predictions);
         }
     }
 
@@ -77,16 +95,20 @@ final class GuardedStep implements AutoCloseable {
     private final ResumableOptimizer optimizer;
     private final List<Parameter> trainable;
     private final ResumableOptimizer.FusedUpdate fused;
+    private final FusedLoss fusedLoss;
 
     /**
-     * @param trainer an initialized trainer whose configuration uses {@code optimizer}, with its
-     *                optimizer state already restored where the job resumes
+     * @param trainer   an initialized trainer whose configuration uses {@code optimizer}, with its
+     *                  optimizer state already restored where the job resumes
+     * @param fusedLoss the trainer's loss in one engine call, owned by the step from now on; null to
+     *                  compose the trainer's loss and accuracy from DJL's operations
      */
-    GuardedStep(Trainer trainer, ResumableOptimizer optimizer) {
+    GuardedStep(Trainer trainer, ResumableOptimizer optimizer, FusedLoss fusedLoss) {
         this.trainer = trainer;
         this.optimizer = optimizer;
         this.trainable = trainable(trainer);
         this.fused = optimizer.fuse(trainable);
+        this.fusedLoss = fusedLoss;
     }
 
     private static List<Parameter> trainable(Trainer trainer) {
@@ -103,10 +125,19 @@ final class GuardedStep implements AutoCloseable {
     boolean run(NDList data, NDList labels, EpochTotals totals) {
         NDList predictions;
         float loss;
+        long correct = -1; // not counted yet
         try (GradientCollector collector = trainer.newGradientCollector()) {
             predictions = trainer.forward(data, labels);
-            NDArray lossArray = trainer.getLoss().evaluate(labels, predictions);
-            loss = lossArray.getFloat();
+            NDArray lossArray;
+            if (fusedLoss != null) {
+                FusedLoss.Evaluation evaluation = fusedLoss.evaluate(predictions.singletonOrThrow(), labels.singletonOrThrow());
+                lossArray = evaluation.loss();
+                loss = evaluation.value();
+                correct = evaluation.correct();
+            } else {
+                lossArray = trainer.getLoss().evaluate(labels, predictions);
+                loss = lossArray.getFloat();
+            }
             if (Float.isFinite(loss)) {
                 collector.backward(lossArray);
             }
@@ -124,7 +155,9 @@ final class GuardedStep implements AutoCloseable {
             } else {
                 applied = updateEachIfFinite(gradients);
             }
-            if (applied) {
+            if (applied && correct >= 0) {
+                totals.add(loss, correct, labels.singletonOrThrow().size());
+            } else if (applied) {
                 totals.add(loss, labels, predictions);
             }
             return applied;
@@ -147,6 +180,9 @@ final class GuardedStep implements AutoCloseable {
     public void close() {
         if (fused != null) {
             fused.close();
+        }
+        if (fusedLoss != null) {
+            fusedLoss.close();
         }
     }
 

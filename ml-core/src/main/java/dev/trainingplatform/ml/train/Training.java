@@ -13,6 +13,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.LossType;
 import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.DjlRuntime;
@@ -104,7 +105,7 @@ public final class Training {
             Shape batchShape = new Shape(batchSize).addAll(train.sampleShape());
             try (Trainer trainer = model.newTrainer(config);
                  NDManager dataManager = trainer.getManager().newSubManager();
-                 GuardedStep step = start(trainer, optimizer, model, resumeFrom, batchShape)) {
+                 GuardedStep step = start(trainer, optimizer, model, resumeFrom, batchShape, job.getLoss())) {
                 if (!device.isGpu()) {
                     int threads = IntraOpThreads.applyFor(model.getBlock());
                     LOG.info("job {}: {} intra-op thread(s) of {}", job.getJobId(), threads, IntraOpThreads.available());
@@ -189,7 +190,7 @@ public final class Training {
 
     /** The trainer initialized, from the saved state where the job resumes, and its step. */
     private static GuardedStep start(Trainer trainer, ResumableOptimizer optimizer, Model model, TrainingState resumeFrom,
-                                     Shape batchShape) {
+                                     Shape batchShape, LossType lossType) {
         if (resumeFrom != null) {
             // Before the trainer's own initialization, which caches the parameter arrays.
             restore(model, resumeFrom, batchShape);
@@ -198,7 +199,8 @@ public final class Training {
         if (resumeFrom != null) {
             optimizer.loadState(model.getBlock(), resumeFrom.optimizerState());
         }
-        return new GuardedStep(trainer, optimizer);
+        Shape output = model.getBlock().getOutputShapes(new Shape[] {batchShape})[0];
+        return new GuardedStep(trainer, optimizer, FusedLoss.of(lossType, output, trainer.getManager()));
     }
 
     static int epochSeed(long seed, int epoch) {
