@@ -4,15 +4,24 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.trainingplatform.ml.data.Split;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
 
 /**
  * The batches of one epoch in an order that depends only on (seed, epoch), so the same job sees the
  * same data order whenever and wherever it runs, which a resumed run needs.
  *
- * <p>Rows are gathered for many batches at once, with one index operation on the whole split's
- * array, and each batch is a slice (a view, no copy) of them: per batch, no per-sample objects, no
- * index array and no gather. The chunk is bounded in size, so the data set is never held twice.
+ * <p>Rows are gathered for many batches at once, copied row by row from the split's arrays into one
+ * native buffer that the engine reads in place, and each batch is a slice (a view, no copy) of them:
+ * per batch, no per-sample objects, no index array and no gather. The buffer is bounded in size and
+ * reused, so the data set is never held twice. Why not the engine's gather by index: libtorch's
+ * advanced-indexing kernel copies element by element, a few percent of a small model's step, where
+ * a row is one bulk copy here (docs/performance.md).
  */
 final class EpochBatches {
 
@@ -24,26 +33,30 @@ final class EpochBatches {
     private static final long CHUNK_BYTES = 32L << 20;
     private static final int MAX_CHUNK_BATCHES = 64;
 
-    private final NDArray features;
-    private final NDArray labels;
+    private final Split split;
+    private final Shape sampleShape;
+    private final int perSample;
     private final int batchSize;
     private final boolean dropLast;
     private final long seed;
     private final int chunkBatches;
+    private ByteBuffer featureBuffer;
+    private ByteBuffer labelBuffer;
 
-    EpochBatches(NDArray features, NDArray labels, int batchSize, boolean dropLast, long seed) {
-        this(features, labels, batchSize, dropLast, seed, chunkBatches(features, batchSize));
+    EpochBatches(Split split, int batchSize, boolean dropLast, long seed) {
+        this(split, batchSize, dropLast, seed, chunkBatches(split, batchSize));
     }
 
     /** As many batches per gather as fit in CHUNK_BYTES of float features, at least one, at most 64. */
-    private static int chunkBatches(NDArray features, int batchSize) {
-        long batchBytes = features.getShape().size() / features.getShape().get(0) * Float.BYTES * batchSize;
+    private static int chunkBatches(Split split, int batchSize) {
+        long batchBytes = split.sampleShape().size() * Float.BYTES * batchSize;
         return (int) Math.max(1, Math.min(MAX_CHUNK_BATCHES, CHUNK_BYTES / Math.max(1, batchBytes)));
     }
 
-    EpochBatches(NDArray features, NDArray labels, int batchSize, boolean dropLast, long seed, int chunkBatches) {
-        this.features = features;
-        this.labels = labels;
+    EpochBatches(Split split, int batchSize, boolean dropLast, long seed, int chunkBatches) {
+        this.split = split;
+        this.sampleShape = split.sampleShape();
+        this.perSample = Math.toIntExact(sampleShape.size());
         this.batchSize = batchSize;
         this.dropLast = dropLast;
         this.seed = seed;
@@ -67,31 +80,29 @@ final class EpochBatches {
 
     /** Samples per epoch: all, or whole batches only when the last partial one is dropped. */
     long samplesPerEpoch() {
-        long n = features.getShape().get(0);
+        long n = split.size();
         return dropLast && n > batchSize ? n / batchSize * batchSize : n;
     }
 
     /**
      * Hands every batch of {@code epoch} to {@code step}; what a batch allocates is freed after its
-     * step. @return false if the step stopped the epoch
+     * step, and a chunk's rows before the next chunk is gathered into the same buffer.
+     *
+     * @return false if the step stopped the epoch
      */
     boolean forEach(int epoch, NDManager manager, Step step) {
-        int n = Math.toIntExact(features.getShape().get(0));
+        int n = split.size();
         int usable = Math.toIntExact(samplesPerEpoch());
         int[] order = permutation(n, seed, epoch);
         int chunkRows = chunkBatches * batchSize;
         for (int chunkStart = 0; chunkStart < usable; chunkStart += chunkRows) {
-            int chunkEnd = Math.min(usable, chunkStart + chunkRows);
-            long[] rows = new long[chunkEnd - chunkStart];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = order[chunkStart + i];
-            }
+            int rows = Math.min(usable, chunkStart + chunkRows) - chunkStart;
             try (NDManager chunk = manager.newSubManager()) {
-                NDIndex index = new NDIndex("{}", chunk.create(rows));
-                NDArray x = features.get(chunk, index);
-                NDArray y = labels.get(chunk, index);
-                for (int start = 0; start < rows.length; start += batchSize) {
-                    int end = Math.min(rows.length, start + batchSize);
+                NDArray x = chunk.create(gatherFeatures(order, chunkStart, rows), new Shape(rows).addAll(sampleShape),
+                        DataType.FLOAT32);
+                NDArray y = chunk.create(gatherLabels(order, chunkStart, rows), new Shape(rows), DataType.FLOAT32);
+                for (int start = 0; start < rows; start += batchSize) {
+                    int end = Math.min(rows, start + batchSize);
                     try (NDManager batch = chunk.newSubManager()) {
                         NDIndex slice = new NDIndex().addSliceDim(start, end);
                         NDArray xb = x.get(slice);
@@ -106,5 +117,35 @@ final class EpochBatches {
             }
         }
         return true;
+    }
+
+    /** The features of {@code rows} samples from position {@code from} of the order, in native memory. */
+    private ByteBuffer gatherFeatures(int[] order, int from, int rows) {
+        if (featureBuffer == null) {
+            featureBuffer = ByteBuffer.allocateDirect(chunkBatches * batchSize * perSample * Float.BYTES);
+        }
+        FloatBuffer out = featureBuffer.clear().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        float[] features = split.features();
+        for (int i = 0; i < rows; i++) {
+            out.put(features, order[from + i] * perSample, perSample);
+        }
+        return exactly(featureBuffer, rows * perSample);
+    }
+
+    private ByteBuffer gatherLabels(int[] order, int from, int rows) {
+        if (labelBuffer == null) {
+            labelBuffer = ByteBuffer.allocateDirect(chunkBatches * batchSize * Float.BYTES);
+        }
+        FloatBuffer out = labelBuffer.clear().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        float[] labels = split.labels();
+        for (int i = 0; i < rows; i++) {
+            out.put(labels[order[from + i]]);
+        }
+        return exactly(labelBuffer, rows);
+    }
+
+    /** The first {@code floats} of a buffer, as the engine reads it: native order, nothing after it. */
+    private static ByteBuffer exactly(ByteBuffer buffer, int floats) {
+        return buffer.duplicate().clear().limit(floats * Float.BYTES).slice().order(ByteOrder.nativeOrder());
     }
 }

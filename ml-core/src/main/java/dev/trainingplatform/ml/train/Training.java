@@ -111,8 +111,7 @@ public final class Training {
                     LOG.info("job {}: {} intra-op thread(s) of {}", job.getJobId(), threads, IntraOpThreads.available());
                 }
                 GuardedStep.EpochTotals totals = new GuardedStep.EpochTotals(classifier);
-                EpochBatches batches = new EpochBatches(train.featuresArray(dataManager), train.labelsArray(dataManager),
-                        batchSize, dropLast, job.getSeed());
+                EpochBatches batches = new EpochBatches(train, batchSize, dropLast, job.getSeed());
                 long started = System.nanoTime();
                 int[] consecutive = {0}; // non-finite steps in a row, across epochs
                 int firstEpoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1;

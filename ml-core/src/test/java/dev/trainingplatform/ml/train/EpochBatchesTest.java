@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import dev.trainingplatform.ml.DjlRuntime;
+import dev.trainingplatform.ml.data.Split;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -24,8 +25,7 @@ class EpochBatchesTest {
                 x[2 * i + 1] = -i;
                 y[i] = i;
             }
-            EpochBatches epochs = new EpochBatches(manager.create(x, new Shape(n, 2)), manager.create(y), batchSize,
-                    dropLast, 42, chunkBatches);
+            EpochBatches epochs = new EpochBatches(new Split(x, new Shape(2), y), batchSize, dropLast, 42, chunkBatches);
             epochs.forEach(epoch, manager, (data, labels) -> {
                 NDArray features = data.singletonOrThrow();
                 float[] f = features.toFloatArray();
