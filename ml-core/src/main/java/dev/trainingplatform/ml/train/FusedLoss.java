@@ -1,7 +1,7 @@
 package dev.trainingplatform.ml.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;

@@ -5,11 +5,13 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.evaluator.Accuracy;
 import ai.djl.util.Pair;
+import dev.trainingplatform.contract.LossType;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -98,17 +100,24 @@ final class GuardedStep implements AutoCloseable {
     private final FusedLoss fusedLoss;
 
     /**
-     * @param trainer   an initialized trainer whose configuration uses {@code optimizer}, with its
-     *                  optimizer state already restored where the job resumes
-     * @param fusedLoss the trainer's loss in one engine call, owned by the step from now on; null to
-     *                  compose the trainer's loss and accuracy from DJL's operations
+     * @param trainer     an initialized trainer whose configuration uses {@code optimizer} and the
+     *                    loss named by {@code lossType}, with its optimizer state already restored
+     *                    where the job resumes
+     * @param outputShape the model's output for a batch, which decides whether the loss has a fused form
      */
-    GuardedStep(Trainer trainer, ResumableOptimizer optimizer, FusedLoss fusedLoss) {
+    GuardedStep(Trainer trainer, ResumableOptimizer optimizer, LossType lossType, Shape outputShape) {
         this.trainer = trainer;
         this.optimizer = optimizer;
         this.trainable = trainable(trainer);
-        this.fused = optimizer.fuse(trainable);
-        this.fusedLoss = fusedLoss;
+        this.fusedLoss = FusedLoss.of(lossType, outputShape, trainer.getManager());
+        try {
+            this.fused = optimizer.fuse(trainable);
+        } catch (RuntimeException e) {
+            if (fusedLoss != null) {
+                fusedLoss.close();
+            }
+            throw e;
+        }
     }
 
     private static List<Parameter> trainable(Trainer trainer) {

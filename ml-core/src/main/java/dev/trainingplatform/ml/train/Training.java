@@ -199,7 +199,7 @@ public final class Training {
             optimizer.loadState(model.getBlock(), resumeFrom.optimizerState());
         }
         Shape output = model.getBlock().getOutputShapes(new Shape[] {batchShape})[0];
-        return new GuardedStep(trainer, optimizer, FusedLoss.of(lossType, output, trainer.getManager()));
+        return new GuardedStep(trainer, optimizer, lossType, output);
     }
 
     static int epochSeed(long seed, int epoch) {
