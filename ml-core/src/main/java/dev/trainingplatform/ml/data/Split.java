@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * One split of a data set held in two flat arrays: no per-sample objects, batches are gathered from
- * the whole-split NDArray by index.
+ * One split of a data set held in two flat arrays: no per-sample objects; training batches are
+ * copied row by row from them, evaluation batches sliced from the whole split as one NDArray.
  *
  * @param features    all samples, row-major, each of {@code sampleShape}
  * @param labels      class index (as a float) or regression target, one per sample

@@ -40,8 +40,8 @@ final class EpochBatches {
     private final boolean dropLast;
     private final long seed;
     private final int chunkBatches;
-    private ByteBuffer featureBuffer;
-    private ByteBuffer labelBuffer;
+    private final ByteBuffer featureBuffer;
+    private final ByteBuffer labelBuffer;
 
     EpochBatches(Split split, int batchSize, boolean dropLast, long seed) {
         this(split, batchSize, dropLast, seed, chunkBatches(split, batchSize));
@@ -61,6 +61,9 @@ final class EpochBatches {
         this.dropLast = dropLast;
         this.seed = seed;
         this.chunkBatches = chunkBatches;
+        int chunkRows = (int) Math.min((long) chunkBatches * batchSize, split.size());
+        this.featureBuffer = ByteBuffer.allocateDirect(chunkRows * perSample * Float.BYTES);
+        this.labelBuffer = ByteBuffer.allocateDirect(chunkRows * Float.BYTES);
     }
 
     static int[] permutation(int n, long seed, int epoch) {
@@ -98,9 +101,10 @@ final class EpochBatches {
         for (int chunkStart = 0; chunkStart < usable; chunkStart += chunkRows) {
             int rows = Math.min(usable, chunkStart + chunkRows) - chunkStart;
             try (NDManager chunk = manager.newSubManager()) {
-                NDArray x = chunk.create(gatherFeatures(order, chunkStart, rows), new Shape(rows).addAll(sampleShape),
-                        DataType.FLOAT32);
-                NDArray y = chunk.create(gatherLabels(order, chunkStart, rows), new Shape(rows), DataType.FLOAT32);
+                NDArray x = chunk.create(gather(featureBuffer, split.features(), perSample, order, chunkStart, rows),
+                        new Shape(rows).addAll(sampleShape), DataType.FLOAT32);
+                NDArray y = chunk.create(gather(labelBuffer, split.labels(), 1, order, chunkStart, rows),
+                        new Shape(rows), DataType.FLOAT32);
                 for (int start = 0; start < rows; start += batchSize) {
                     int end = Math.min(rows, start + batchSize);
                     try (NDManager batch = chunk.newSubManager()) {
@@ -119,29 +123,16 @@ final class EpochBatches {
         return true;
     }
 
-    /** The features of {@code rows} samples from position {@code from} of the order, in native memory. */
-    private ByteBuffer gatherFeatures(int[] order, int from, int rows) {
-        if (featureBuffer == null) {
-            featureBuffer = ByteBuffer.allocateDirect(chunkBatches * batchSize * perSample * Float.BYTES);
-        }
-        FloatBuffer out = featureBuffer.clear().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        float[] features = split.features();
+    /**
+     * The values of {@code rows} samples (each {@code width} floats of {@code values}), taken from
+     * position {@code from} of the order, copied into {@code buffer} as the engine reads it.
+     */
+    private static ByteBuffer gather(ByteBuffer buffer, float[] values, int width, int[] order, int from, int rows) {
+        FloatBuffer out = buffer.clear().order(ByteOrder.nativeOrder()).asFloatBuffer();
         for (int i = 0; i < rows; i++) {
-            out.put(features, order[from + i] * perSample, perSample);
+            out.put(values, order[from + i] * width, width);
         }
-        return exactly(featureBuffer, rows * perSample);
-    }
-
-    private ByteBuffer gatherLabels(int[] order, int from, int rows) {
-        if (labelBuffer == null) {
-            labelBuffer = ByteBuffer.allocateDirect(chunkBatches * batchSize * Float.BYTES);
-        }
-        FloatBuffer out = labelBuffer.clear().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        float[] labels = split.labels();
-        for (int i = 0; i < rows; i++) {
-            out.put(labels[order[from + i]]);
-        }
-        return exactly(labelBuffer, rows);
+        return exactly(buffer, rows * width);
     }
 
     /** The first {@code floats} of a buffer, as the engine reads it: native order, nothing after it. */
