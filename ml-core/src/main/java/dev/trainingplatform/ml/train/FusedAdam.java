@@ -1,6 +1,7 @@
 package dev.trainingplatform.ml.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -27,6 +28,13 @@ import java.util.List;
  */
 final class FusedAdam implements ResumableOptimizer.FusedUpdate {
 
+    /**
+     * The update itself, on TorchScript lists {@code params, grads, exp_avgs, exp_avg_sqs, steps} (the
+     * steps already counted) and floats {@code lr, beta1, beta2, weight_decay, eps}.
+     */
+    static final String UPDATE = "torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, annotate(List[Tensor], []), "
+            + "steps, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay, eps=eps, amsgrad=False, maximize=False)";
+
     private static final String SOURCE = """
             class FusedAdam(Module):
               __parameters__ = []
@@ -47,13 +55,16 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
                 finite = not bool(found_inf)
                 if finite:
                   torch._foreach_add_(steps, 1.)
-                  torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, annotate(List[Tensor], []), steps, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay, eps=eps, amsgrad=False, maximize=False)
+                  %s
                 torch._foreach_zero_(grads)
                 return finite
-            """;
+            """.formatted(UPDATE);
 
     private final ResumableOptimizer optimizer;
+    private final List<Parameter> parameters;
     private final List<String> ids = new ArrayList<>();
+    private final NDList state = new NDList();
+    private final double[] hyperparameters;
     private final NDManager counters;
     private final PtSymbolBlock module;
     private final IValue[] arguments;
@@ -65,6 +76,8 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
     FusedAdam(ResumableOptimizer optimizer, List<Parameter> parameters, float learningRate, float beta1, float beta2,
               float epsilon, float weightDecay) {
         this.optimizer = optimizer;
+        this.parameters = List.copyOf(parameters);
+        this.hyperparameters = new double[] {learningRate, beta1, beta2, weightDecay, epsilon};
         NDManager manager = parameters.get(0).getArray().getManager();
         counters = manager.newSubManager();
         PtNDArray[] weights = new PtNDArray[parameters.size()];
@@ -79,6 +92,9 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
             means[i] = (PtNDArray) slots[0];
             variances[i] = (PtNDArray) slots[1];
             steps[i] = (PtNDArray) counters.create((float) optimizer.stepCount(p.getId())).toDevice(weights[i].getDevice(), false);
+        }
+        for (PtNDArray[] arrays : List.of(weights, means, variances, steps)) {
+            state.addAll(List.of(arrays));
         }
         try {
             module = TorchScriptModule.load((PtNDManager) counters, "FusedAdam", SOURCE);
@@ -109,11 +125,41 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
             arguments[1] = null;
         }
         if (applied) {
-            for (String id : ids) {
-                optimizer.nextStep(id);
-            }
+            countStep();
         }
         return applied;
+    }
+
+    /** The parameters it updates, in the order of the lists {@link #state()} holds. */
+    List<Parameter> parameters() {
+        return parameters;
+    }
+
+    /**
+     * The arrays an update changes in place, one list after the other, each in the order of
+     * {@link #parameters()}: the weights, the first moments, the second moments, the step counters.
+     */
+    NDList state() {
+        return state;
+    }
+
+    /** {@code lr, beta1, beta2, weight_decay, eps}, as {@link #UPDATE} names them. */
+    double[] hyperparameters() {
+        return hyperparameters.clone();
+    }
+
+    /**
+     * Counts a step applied by another engine call on {@link #state()} ({@link CompiledStep}).
+     *
+     * @return the first parameter's step count after it
+     */
+    int countStep() {
+        int first = 0;
+        for (String id : ids) {
+            int count = optimizer.nextStep(id);
+            first = first == 0 ? count : first;
+        }
+        return first;
     }
 
     @Override

@@ -11,6 +11,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.evaluator.Accuracy;
 import ai.djl.util.Pair;
+import dev.trainingplatform.contract.Layer;
 import dev.trainingplatform.contract.LossType;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,26 +99,34 @@ final class GuardedStep implements AutoCloseable {
     private final List<Parameter> trainable;
     private final ResumableOptimizer.FusedUpdate fused;
     private final FusedLoss fusedLoss;
+    private final CompiledStep compiled;
 
     /**
      * @param trainer     an initialized trainer whose configuration uses {@code optimizer} and the
      *                    loss named by {@code lossType}, with its optimizer state already restored
      *                    where the job resumes
      * @param outputShape the model's output for a batch, which decides whether the loss has a fused form
+     * @param layers      the layer list the trainer's model was built from, which decides whether the
+     *                    whole step has a compiled form ({@link CompiledStep})
      */
-    GuardedStep(Trainer trainer, ResumableOptimizer optimizer, LossType lossType, Shape outputShape) {
+    GuardedStep(Trainer trainer, ResumableOptimizer optimizer, LossType lossType, Shape outputShape, List<Layer> layers) {
         this.trainer = trainer;
         this.optimizer = optimizer;
         this.trainable = trainable(trainer);
         this.fusedLoss = FusedLoss.of(lossType, outputShape, trainer.getManager());
         try {
             this.fused = optimizer.fuse(trainable);
+            this.compiled = CompiledStep.of(layers, trainer.getModel().getBlock(), lossType, outputShape, fused,
+                    trainer.getManager());
         } catch (RuntimeException e) {
-            if (fusedLoss != null) {
-                fusedLoss.close();
-            }
+            close();
             throw e;
         }
+    }
+
+    /** Whether the steps run as one compiled engine call each. */
+    boolean compiled() {
+        return compiled != null;
     }
 
     private static List<Parameter> trainable(Trainer trainer) {
@@ -132,6 +141,17 @@ final class GuardedStep implements AutoCloseable {
 
     /** @return true if the step was applied (and added to {@code totals}); false if it was skipped */
     boolean run(NDList data, NDList labels, EpochTotals totals) {
+        if (compiled != null) {
+            CompiledStep.Outcome outcome;
+            // DJL records gradients only while a collector is open; the compiled step takes its own.
+            try (GradientCollector recording = trainer.newGradientCollector()) {
+                outcome = compiled.run(data.singletonOrThrow(), labels.singletonOrThrow());
+            }
+            if (outcome.applied()) {
+                totals.add(outcome.loss(), Math.max(outcome.correct(), 0), labels.singletonOrThrow().size());
+            }
+            return outcome.applied();
+        }
         NDList predictions;
         float loss;
         long correct = -1; // not counted yet
@@ -187,6 +207,9 @@ final class GuardedStep implements AutoCloseable {
 
     @Override
     public void close() {
+        if (compiled != null) {
+            compiled.close();
+        }
         if (fused != null) {
             fused.close();
         }

@@ -13,6 +13,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.Layer;
 import dev.trainingplatform.contract.LossType;
 import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.TrainingJob;
@@ -20,6 +21,7 @@ import dev.trainingplatform.ml.DjlRuntime;
 import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.data.Split;
 import dev.trainingplatform.ml.eval.TestSetEvaluation;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,7 +107,7 @@ public final class Training {
             Shape batchShape = new Shape(batchSize).addAll(train.sampleShape());
             try (Trainer trainer = model.newTrainer(config);
                  NDManager dataManager = trainer.getManager().newSubManager();
-                 GuardedStep step = start(trainer, optimizer, model, resumeFrom, batchShape, job.getLoss())) {
+                 GuardedStep step = start(trainer, optimizer, model, resumeFrom, batchShape, job.getLoss(), plan.model().getLayers())) {
                 if (!device.isGpu()) {
                     int threads = IntraOpThreads.applyFor(model.getBlock());
                     LOG.info("job {}: {} intra-op thread(s) of {}", job.getJobId(), threads, IntraOpThreads.available());
@@ -189,7 +191,7 @@ public final class Training {
 
     /** The trainer initialized, from the saved state where the job resumes, and its step. */
     private static GuardedStep start(Trainer trainer, ResumableOptimizer optimizer, Model model, TrainingState resumeFrom,
-                                     Shape batchShape, LossType lossType) {
+                                     Shape batchShape, LossType lossType, List<Layer> layers) {
         if (resumeFrom != null) {
             // Before the trainer's own initialization, which caches the parameter arrays.
             restore(model, resumeFrom, batchShape);
@@ -199,7 +201,7 @@ public final class Training {
             optimizer.loadState(model.getBlock(), resumeFrom.optimizerState());
         }
         Shape output = model.getBlock().getOutputShapes(new Shape[] {batchShape})[0];
-        return new GuardedStep(trainer, optimizer, lossType, output);
+        return new GuardedStep(trainer, optimizer, lossType, output, layers);
     }
 
     static int epochSeed(long seed, int epoch) {

@@ -1,0 +1,191 @@
+package dev.trainingplatform.ml.train;
+
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValueUtils;
+import dev.trainingplatform.contract.Layer;
+import dev.trainingplatform.contract.LossType;
+import dev.trainingplatform.ml.model.ScriptedForward;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A whole training step in one engine call: the forward pass ({@link ScriptedForward}), the loss and
+ * the batch's count of right predictions ({@link FusedLoss}'s), the gradients
+ * ({@code torch.autograd.grad}), the finiteness check and the fused Adam update ({@link FusedAdam}'s),
+ * compiled from TorchScript source when the job starts, on the model's own parameter arrays and the
+ * optimizer's own state.
+ *
+ * <p>Why: on a small model a step is mostly per-operation overhead. Through DJL every intermediate
+ * array is a Java object, a manager entry and a JNI call each way, forward and backward; a batch of
+ * the Fashion-MNIST MLP makes about thirty such calls where this makes one, and libtorch's interpreter
+ * runs the same kernels between them without leaving native code (docs/performance.md has what it
+ * bought). It is what JAX's {@code jit} of a train step does for the tutorials, and what
+ * {@code torch.compile} does for a Python user.
+ *
+ * <p>Where it applies: models whose every layer has a scripted form (the MLPs), trained with Adam
+ * (fused) on a cross-entropy over (batch, classes) or a mean squared error. Everything else, and every
+ * job when {@code -Dtraining.compiled-step=false}, takes {@link GuardedStep}'s step of DJL operations,
+ * which computes the same (CompiledStepTest holds the two equal).
+ */
+final class CompiledStep implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(CompiledStep.class);
+
+    /** {@code -Dtraining.compiled-step=false} trains every job by DJL's operations (to compare the two). */
+    static final String SWITCH = "training.compiled-step";
+
+    /** A step's figures: whether it was applied (loss and gradients finite), the loss, the right predictions (-1: not counted). */
+    record Outcome(boolean applied, float loss, long correct) {}
+
+    private final PtSymbolBlock module;
+    private final FusedAdam adam;
+    private final boolean crossEntropy;
+
+    private CompiledStep(PtSymbolBlock module, FusedAdam adam, boolean crossEntropy) {
+        this.module = module;
+        this.adam = adam;
+        this.crossEntropy = crossEntropy;
+    }
+
+    /**
+     * @return the compiled step for this job, or null where it has none (see the class comment) or the
+     *         engine cannot compile it
+     */
+    static CompiledStep of(List<Layer> layers, Block model, LossType lossType, Shape outputShape,
+                           ResumableOptimizer.FusedUpdate update, NDManager manager) {
+        if (!Boolean.parseBoolean(System.getProperty(SWITCH, "true")) || layers == null
+                || !(update instanceof FusedAdam adam) || !(model instanceof SequentialBlock sequential)) {
+            return null;
+        }
+        boolean crossEntropy = lossType != LossType.MSE;
+        if (crossEntropy && outputShape.dimension() != 2) {
+            return null;
+        }
+        ScriptedForward forward = ScriptedForward.of(layers, sequential);
+        // The update's lists are the trainable parameters in the model's order; the forward must index the same.
+        if (forward == null || !sameParameters(forward, adam)) {
+            return null;
+        }
+        try {
+            return new CompiledStep(TorchScriptModule.load((PtNDManager) manager, "CompiledStep",
+                    source(forward, adam, crossEntropy)), adam, crossEntropy);
+        } catch (EngineException | ClassCastException e) {
+            LOG.warn("no compiled step on this engine, stepping by DJL's operations: {}", e.toString());
+            return null;
+        }
+    }
+
+    private static boolean sameParameters(ScriptedForward forward, FusedAdam adam) {
+        if (forward.parameters().size() != adam.parameters().size()) {
+            return false;
+        }
+        for (int i = 0; i < forward.parameters().size(); i++) {
+            if (forward.parameters().get(i) != adam.parameters().get(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The step's TorchScript. Every array of the update's state is an argument of its own, gathered
+     * into lists inside: DJL passes tensor lists only through the calls that run in inference mode,
+     * where nothing can be differentiated.
+     */
+    static String source(ScriptedForward forward, FusedAdam adam, boolean crossEntropy) {
+        int n = adam.parameters().size();
+        String[] lists = {ScriptedForward.PARAMETERS, "exp_avgs", "exp_avg_sqs", "steps"};
+        StringBuilder arguments = new StringBuilder();
+        StringBuilder body = new StringBuilder();
+        for (int list = 0; list < lists.length; list++) {
+            StringBuilder items = new StringBuilder();
+            for (int i = 0; i < n; i++) {
+                String name = "s" + list + "_" + i;
+                arguments.append(", ").append(name).append(": Tensor");
+                items.append(i == 0 ? "" : ", ").append(name);
+            }
+            body.append(lists[list]).append(" = [").append(items).append("]\n");
+        }
+        String[] names = {"lr", "beta1", "beta2", "weight_decay", "eps"};
+        double[] values = adam.hyperparameters();
+        for (int i = 0; i < names.length; i++) {
+            body.append(names[i]).append(" = ").append(Double.toString(values[i]).replace('E', 'e')).append('\n');
+        }
+        body.append(forward.statements());
+        String h = ScriptedForward.OUTPUT;
+        if (crossEntropy) {
+            body.append("target = torch.reshape(labels, [-1]).long()\n")
+                    .append("loss = torch.cross_entropy_loss(").append(h).append(", target, None, 1, -100, 0.)\n")
+                    .append("correct = torch.sum(torch.eq(torch.argmax(").append(h).append(", 1), target)).float()\n");
+        } else {
+            body.append("loss = torch.mse_loss(").append(h).append(", torch.reshape(labels, torch.size(").append(h)
+                    .append(")), 1)\n")
+                    .append("correct = torch.zeros_like(loss)\n");
+        }
+        body.append("""
+                grads = annotate(List[Tensor], [])
+                for g in torch.autograd.grad([loss], params):
+                  grads.append(unchecked_cast(Tensor, g))
+                torch.set_grad_enabled(False)
+                found_inf = torch.zeros([1], device=loss.device)
+                torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, torch.ones([1], device=loss.device))
+                finite = bool(torch.isfinite(loss)) and not bool(found_inf)
+                if finite:
+                  torch._foreach_add_(steps, 1.)
+                  %s
+                applied = torch.full([], float(finite), device=loss.device)
+                # The lists are read after the update because libtorch's dead-code elimination takes the
+                # in-place list operations to write to lists made here, not to the arrays in them, and
+                # drops them where the lists are not used again (the update then silently never happens).
+                return torch.stack([torch.detach(loss), correct, applied, steps[0], torch.sum(exp_avg_sqs[-1])])
+                """.formatted(FusedAdam.UPDATE));
+        return String.format(Locale.ROOT, """
+                class CompiledStep(Module):
+                  __parameters__ = []
+                  __buffers__ = []
+                  def forward(self: __torch__.CompiledStep, %s: Tensor, labels: Tensor%s) -> Tensor:
+                %s""", ScriptedForward.INPUT, arguments, body.toString().indent(4));
+    }
+
+    /**
+     * One step on a batch: applied only where the loss and every gradient are finite. Call it while a
+     * gradient collector is open (DJL's gradient recording is off otherwise).
+     */
+    Outcome run(NDArray data, NDArray labels) {
+        NDList inputs = new NDList(data, labels);
+        inputs.addAll(adam.state());
+        // With the gradient recorded: the step differentiates its own forward pass.
+        NDList out = IValueUtils.forward(module, inputs, true);
+        float[] figures;
+        try {
+            figures = out.singletonOrThrow().toFloatArray();
+        } finally {
+            out.close();
+        }
+        boolean applied = figures[2] != 0;
+        if (applied) {
+            int steps = adam.countStep();
+            // The engine's own count of the updates must follow ours: a step compiled away would leave it behind.
+            if (steps < 1 << 24 && figures[3] != steps) {
+                throw new IllegalStateException("the compiled step counted " + figures[3] + " updates where " + steps
+                        + " were applied");
+            }
+        }
+        return new Outcome(applied, figures[0], crossEntropy ? (long) figures[1] : -1);
+    }
+
+    @Override
+    public void close() {
+        module.close();
+    }
+}
