@@ -112,6 +112,8 @@ public final class Training {
                     int threads = IntraOpThreads.applyFor(model.getBlock());
                     LOG.info("job {}: {} intra-op thread(s) of {}", job.getJobId(), threads, IntraOpThreads.available());
                 }
+                LOG.info("job {}: {}", job.getJobId(), step.compiled() ? "each step one compiled engine call"
+                        : "each step by DJL's operations");
                 GuardedStep.EpochTotals totals = new GuardedStep.EpochTotals(classifier);
                 EpochBatches batches = new EpochBatches(train, batchSize, dropLast, job.getSeed());
                 long started = System.nanoTime();
