@@ -17,7 +17,8 @@ import java.util.List;
  *
  * <p>The statements compute what the layers' DJL blocks compute, from the same arrays:
  * {@code torch.linear} is DJL's Linear on PyTorch, and the activations, flatten and rescale call the
- * same engine operations with the same constants. ScriptedForwardTest holds the two equal.
+ * same engine operations with the same constants. CompiledStepTest holds the two equal (training
+ * through them and through the blocks ends with the same parameters).
  */
 public record ScriptedForward(String statements, List<Parameter> parameters) {
 
@@ -91,8 +92,8 @@ public record ScriptedForward(String statements, List<Parameter> parameters) {
         return PARAMETERS + "[" + (parameters.size() - 1) + "]";
     }
 
-    /** Java's shortest exact form of the double, which Python's float syntax reads back as the same value. */
-    private static String literal(double value) {
+    /** Java's shortest exact form of the double, which TorchScript's float syntax reads back as the same value. */
+    public static String literal(double value) {
         return Double.toString(value).replace('E', 'e');
     }
 }

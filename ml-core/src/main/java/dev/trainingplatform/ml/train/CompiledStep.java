@@ -124,7 +124,7 @@ final class CompiledStep implements AutoCloseable {
         String[] names = {"lr", "beta1", "beta2", "weight_decay", "eps"};
         double[] values = adam.hyperparameters();
         for (int i = 0; i < names.length; i++) {
-            body.append(names[i]).append(" = ").append(Double.toString(values[i]).replace('E', 'e')).append('\n');
+            body.append(names[i]).append(" = ").append(ScriptedForward.literal(values[i])).append('\n');
         }
         body.append(forward.statements());
         String h = ScriptedForward.OUTPUT;

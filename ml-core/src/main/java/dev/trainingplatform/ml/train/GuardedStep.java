@@ -33,8 +33,9 @@ import java.util.List;
  * needs. The loss computed for the guard is the one the epoch's mean is made of, rather than a second
  * evaluation of it by an evaluator listener (docs/performance.md has what each change bought). Where
  * the optimizer has a fused form (Adam), the check and the update of all parameters are one engine
- * call, and so are the loss and the batch's count of right predictions ({@link FusedLoss}); the step
- * holds those calls' engine resources until it is closed.
+ * call, and so are the loss and the batch's count of right predictions ({@link FusedLoss}); where
+ * every layer of the model has a TorchScript form as well, the whole step, guard included, is one
+ * call ({@link CompiledStep}). The step holds those calls' engine resources until it is closed.
  */
 final class GuardedStep implements AutoCloseable {
 
@@ -113,11 +114,12 @@ final class GuardedStep implements AutoCloseable {
         this.trainer = trainer;
         this.optimizer = optimizer;
         this.trainable = trainable(trainer);
-        this.fusedLoss = FusedLoss.of(lossType, outputShape, trainer.getManager());
+        this.fused = optimizer.fuse(trainable);
         try {
-            this.fused = optimizer.fuse(trainable);
             this.compiled = CompiledStep.of(layers, trainer.getModel().getBlock(), lossType, outputShape, fused,
                     trainer.getManager());
+            // The compiled step computes its own loss.
+            this.fusedLoss = compiled == null ? FusedLoss.of(lossType, outputShape, trainer.getManager()) : null;
         } catch (RuntimeException e) {
             close();
             throw e;
