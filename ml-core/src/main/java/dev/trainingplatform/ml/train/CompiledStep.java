@@ -127,23 +127,13 @@ final class CompiledStep implements AutoCloseable {
             body.append(names[i]).append(" = ").append(ScriptedForward.literal(values[i])).append('\n');
         }
         body.append(forward.statements());
-        String h = ScriptedForward.OUTPUT;
-        if (crossEntropy) {
-            body.append("target = torch.reshape(labels, [-1]).long()\n")
-                    .append("loss = torch.cross_entropy_loss(").append(h).append(", target, None, 1, -100, 0.)\n")
-                    .append("correct = torch.sum(torch.eq(torch.argmax(").append(h).append(", 1), target)).float()\n");
-        } else {
-            body.append("loss = torch.mse_loss(").append(h).append(", torch.reshape(labels, torch.size(").append(h)
-                    .append(")), 1)\n")
-                    .append("correct = torch.zeros_like(loss)\n");
-        }
+        body.append(FusedLoss.statements(crossEntropy, ScriptedForward.OUTPUT));
         body.append("""
                 grads = annotate(List[Tensor], [])
                 for g in torch.autograd.grad([loss], params):
                   grads.append(unchecked_cast(Tensor, g))
                 torch.set_grad_enabled(False)
-                found_inf = torch.zeros([1], device=loss.device)
-                torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, torch.ones([1], device=loss.device))
+                %s
                 finite = bool(torch.isfinite(loss)) and not bool(found_inf)
                 if finite:
                   torch._foreach_add_(steps, 1.)
@@ -153,7 +143,7 @@ final class CompiledStep implements AutoCloseable {
                 # in-place list operations to write to lists made here, not to the arrays in them, and
                 # drops them where the lists are not used again (the update then silently never happens).
                 return torch.stack([torch.detach(loss), correct, applied, steps[0], torch.sum(exp_avg_sqs[-1])])
-                """.formatted(FusedAdam.UPDATE));
+                """.formatted(FusedAdam.CHECK.strip(), FusedAdam.UPDATE));
         return String.format(Locale.ROOT, """
                 class CompiledStep(Module):
                   __parameters__ = []

@@ -35,6 +35,12 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
     static final String UPDATE = "torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, annotate(List[Tensor], []), "
             + "steps, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay, eps=eps, amsgrad=False, maximize=False)";
 
+    /** Sets {@code found_inf} to a non-zero value where any of {@code grads} holds an inf or a NaN (GradScaler's check). */
+    static final String CHECK = """
+            found_inf = torch.zeros([1], device=params[0].device)
+            torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, torch.ones([1], device=params[0].device))
+            """;
+
     private static final String SOURCE = """
             class FusedAdam(Module):
               __parameters__ = []
@@ -50,15 +56,13 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
                 beta2: float,
                 weight_decay: float,
                 eps: float) -> bool:
-                found_inf = torch.zeros([1], device=params[0].device)
-                torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, torch.ones([1], device=params[0].device))
-                finite = not bool(found_inf)
+            %s    finite = not bool(found_inf)
                 if finite:
                   torch._foreach_add_(steps, 1.)
                   %s
                 torch._foreach_zero_(grads)
                 return finite
-            """.formatted(UPDATE);
+            """.formatted(CHECK.indent(4), UPDATE);
 
     private final ResumableOptimizer optimizer;
     private final List<Parameter> parameters;

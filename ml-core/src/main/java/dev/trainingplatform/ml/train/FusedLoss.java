@@ -29,27 +29,30 @@ final class FusedLoss implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FusedLoss.class);
 
-    /** Cross-entropy from logits (batch, classes) and class indices, and the count of right arg-maxes. */
-    private static final String CROSS_ENTROPY = """
-            class FusedLoss(Module):
-              __parameters__ = []
-              __buffers__ = []
-              def forward(self: __torch__.FusedLoss, predictions: Tensor, labels: Tensor) -> Tuple[Tensor, Tensor]:
-                target = torch.reshape(labels, [-1]).long()
-                loss = torch.cross_entropy_loss(predictions, target, None, 1, -100, 0.)
-                correct = torch.sum(torch.eq(torch.argmax(predictions, 1), target))
-                return (loss, torch.stack([torch.detach(loss), correct.float()]))
-            """;
+    /**
+     * TorchScript statements that set {@code loss} and {@code correct} (the count of right arg-maxes as
+     * a float; zero for the mean squared error) from the tensor named {@code p} and a
+     * {@code labels} tensor: cross-entropy from logits (batch, classes) and class indices, or the mean
+     * squared error with the labels laid out as the predictions.
+     */
+    static String statements(boolean crossEntropy, String p) {
+        return crossEntropy
+                ? "target = torch.reshape(labels, [-1]).long()\n"
+                        + "loss = torch.cross_entropy_loss(" + p + ", target, None, 1, -100, 0.)\n"
+                        + "correct = torch.sum(torch.eq(torch.argmax(" + p + ", 1), target)).float()\n"
+                : "loss = torch.mse_loss(" + p + ", torch.reshape(labels, torch.size(" + p + ")), 1)\n"
+                        + "correct = torch.zeros_like(loss)\n";
+    }
 
-    /** The mean squared error, the labels laid out as the predictions. */
-    private static final String MEAN_SQUARED_ERROR = """
-            class FusedLoss(Module):
-              __parameters__ = []
-              __buffers__ = []
-              def forward(self: __torch__.FusedLoss, predictions: Tensor, labels: Tensor) -> Tuple[Tensor, Tensor]:
-                loss = torch.mse_loss(predictions, torch.reshape(labels, torch.size(predictions)), 1)
-                return (loss, torch.stack([torch.detach(loss), torch.zeros_like(loss)]))
-            """;
+    private static String source(boolean crossEntropy) {
+        return """
+                class FusedLoss(Module):
+                  __parameters__ = []
+                  __buffers__ = []
+                  def forward(self: __torch__.FusedLoss, predictions: Tensor, labels: Tensor) -> Tuple[Tensor, Tensor]:
+                %s    return (loss, torch.stack([torch.detach(loss), correct]))
+                """.formatted(statements(crossEntropy, "predictions").indent(4));
+    }
 
     /**
      * The batch's loss (part of the recorded graph), its value and the count of right predictions
@@ -76,8 +79,8 @@ final class FusedLoss implements AutoCloseable {
             return null;
         }
         try {
-            return new FusedLoss(TorchScriptModule.load((PtNDManager) manager, "FusedLoss",
-                    crossEntropy ? CROSS_ENTROPY : MEAN_SQUARED_ERROR), crossEntropy);
+            return new FusedLoss(TorchScriptModule.load((PtNDManager) manager, "FusedLoss", source(crossEntropy)),
+                    crossEntropy);
         } catch (EngineException | ClassCastException e) {
             LOG.warn("no fused loss on this engine, composing DJL's: {}", e.toString());
             return null;
