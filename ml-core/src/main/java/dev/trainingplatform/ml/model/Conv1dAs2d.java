@@ -6,13 +6,17 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.convolutional.Conv1d;
 
 /**
- * DJL's Conv1d, with the same parameters, computed as a 2-D convolution over (channels, 1, length).
+ * DJL's Conv1d, with the same parameters, computed as a 2-D convolution over (channels, 1, length),
+ * its input laid out channels-last.
  *
  * <p>Why: libtorch makes every 3-D convolution input contiguous, so a (batch, channels, length)
  * array laid out channels-last (as a channels-over normalization leaves it) is copied before every
  * convolution and its gradient again after; a 4-D input laid out channels-last is convolved as it is
  * and the output keeps that layout. Viewed as 4-D, the layers of a FordA-style stack stay
  * channels-last from one convolution to the next and the normalization between them needs no copy.
+ * The input is also made channels-last explicitly, which for the usual single-channel first layer is
+ * a view: libtorch reads such an input as contiguous otherwise, and its output gradient then went
+ * through a copy and a slow oneDNN reorder into a blocked layout every step (a tenth of FordA's step).
  */
 final class Conv1dAs2d extends LaidOutConvolution {
 
@@ -22,8 +26,9 @@ final class Conv1dAs2d extends LaidOutConvolution {
 
     @Override
     NDArray convolve(NDArray input, NDArray weight, NDArray bias) {
-        NDArray out = input.getNDArrayInternal().convolution(input.expandDims(2), weight.expandDims(2), bias,
-                new Shape(1, stride.get(0)), new Shape(0, padding.get(0)), new Shape(1, dilation.get(0)), groups)
+        NDArray out = input.getNDArrayInternal().convolution(Conv2dChannelsLast.channelsLast(input.expandDims(2)),
+                        weight.expandDims(2), bias, new Shape(1, stride.get(0)), new Shape(0, padding.get(0)),
+                        new Shape(1, dilation.get(0)), groups)
                 .singletonOrThrow();
         return out.squeeze(2);
     }

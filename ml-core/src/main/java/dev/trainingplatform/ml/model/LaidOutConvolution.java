@@ -12,6 +12,11 @@ import ai.djl.util.PairList;
  * A DJL convolution (same parameters, same saved form) that chooses the memory layout libtorch
  * convolves in; subclasses say how. DJL's own Conv1d and Conv2d cannot be extended (their
  * constructors are package-private), hence the layouts and dimensions given again here.
+ *
+ * <p>Correctness, not only speed: on a CPU with AVX-512, libtorch 2.7.1 convolving a contiguous input
+ * through oneDNN's blocked layouts returned wrong outputs and input gradients (NaN among them) whenever
+ * a channel count was not a multiple of 16 (ConvolutionLayoutsTest, docs/performance.md); the
+ * channels-last path the subclasses take was right for every count but a single input channel.
  */
 abstract class LaidOutConvolution extends Convolution {
 
@@ -30,8 +35,17 @@ abstract class LaidOutConvolution extends Convolution {
                                      PairList<String, Object> params) {
         NDArray input = inputs.singletonOrThrow();
         Device device = input.getDevice();
+        NDArray w = store.getValue(weight, device, training);
         NDArray b = includeBias ? store.getValue(bias, device, training) : null;
-        return new NDList(convolve(input, store.getValue(weight, device, training), b));
+        if (input.getShape().get(1) == 1 && input.hasGradient()) {
+            // libtorch reads a single-channel input as contiguous whatever its strides, and its oneDNN
+            // kernels then got the input's gradient wrong on an AVX-512 CPU (see the class comment); a
+            // second, zero channel (zero weights) computes the same and takes the channels-last path.
+            // Only where that gradient is needed: a first layer's input has none and keeps one channel.
+            input = input.concat(input.zerosLike(), 1);
+            w = w.concat(w.zerosLike(), 1);
+        }
+        return new NDList(convolve(input, w, b));
     }
 
     @Override
