@@ -47,11 +47,11 @@ class ConvolutionLayoutsTest {
     }
 
     /**
-     * Output, input gradient, weight gradient, bias gradient and output shape of one forward and
-     * backward pass in the given precision.
+     * Output, input gradient (empty where the input has none, as a first layer's), weight gradient,
+     * bias gradient and output shape of one forward and backward pass in the given precision.
      */
     private static float[][] pass(Block conv, NDArray weight, NDArray bias, NDArray input, boolean channelsLast,
-                                  DataType type) {
+                                  boolean inputGradient, DataType type) {
         NDManager manager = input.getManager();
         conv.initialize(manager, type, input.getShape());
         conv.getParameters().get("weight").getArray().set(weight.toType(type, true).toByteBuffer());
@@ -60,7 +60,7 @@ class ConvolutionLayoutsTest {
             p.getArray().setRequiresGradient(true);
         }
         NDArray x = input.toType(type, true).duplicate();
-        x.setRequiresGradient(true);
+        x.setRequiresGradient(inputGradient);
         try (GradientCollector collector = DjlRuntime.engine().newGradientCollector()) {
             // Laid out channels-last, as a channels-over normalization leaves (batch, length, channels)
             // transposed back, or as an earlier channels-last convolution leaves its output.
@@ -71,7 +71,7 @@ class ConvolutionLayoutsTest {
             NDArray out = conv.forward(new ParameterStore(manager, false), new NDList(in), true).singletonOrThrow();
             NDArray ramp = manager.arange((float) out.size()).reshape(out.getShape()).div(out.size()).sin();
             collector.backward(out.mul(ramp.toType(type, false)).sum());
-            return new float[][] {floats32(out), floats32(x.getGradient()),
+            return new float[][] {floats32(out), inputGradient ? floats32(x.getGradient()) : new float[0],
                     floats32(conv.getParameters().get("weight").getArray().getGradient()),
                     floats32(conv.getParameters().get("bias").getArray().getGradient()),
                     floats(out.getShape().getShape())};
@@ -95,13 +95,15 @@ class ConvolutionLayoutsTest {
             NDArray weight = manager.randomNormal(new Shape(weightShape));
             NDArray bias = manager.randomNormal(new Shape(filters));
             for (int[] strideAndPadding : new int[][] {{1, 1}, {2, 0}}) {
-                for (boolean channelsLast : new boolean[] {false, true}) {
+                for (boolean[] layoutAndGradient : new boolean[][] {{false, true}, {true, true}, {false, false}}) {
+                    boolean channelsLast = layoutAndGradient[0];
+                    boolean inputGradient = layoutAndGradient[1];
                     int stride = strideAndPadding[0];
                     int padding = strideAndPadding[1];
                     float[][] expected = pass(djl.apply(stride).apply(padding), weight, bias, input, channelsLast,
-                            DataType.FLOAT64);
+                            inputGradient, DataType.FLOAT64);
                     float[][] actual = pass(ours.apply(stride).apply(padding), weight, bias, input, channelsLast,
-                            DataType.FLOAT32);
+                            inputGradient, DataType.FLOAT32);
                     for (int i = 0; i < expected.length; i++) {
                         assertThat(actual[i]).hasSameSizeAs(expected[i]);
                         float scale = 0;
@@ -110,7 +112,8 @@ class ConvolutionLayoutsTest {
                         }
                         for (int j = 0; j < expected[i].length; j++) {
                             assertThat(actual[i][j]).as("input %s, %d filters, array %d element %d, stride %d, "
-                                            + "channels-last %s", inputShape, filters, i, j, stride, channelsLast)
+                                            + "channels-last %s, input gradient %s", inputShape, filters, i, j, stride,
+                                    channelsLast, inputGradient)
                                     .isCloseTo(expected[i][j], Offset.offset(1e-5f * Math.max(1, scale)));
                         }
                     }
@@ -131,7 +134,8 @@ class ConvolutionLayoutsTest {
     @Test
     void conv1dAs2dComputesTheConvolutionOfASingleInputChannel() {
         // The first layer of a FordA-style stack: one channel, where channels-last and contiguous
-        // are the same memory and only the strides libtorch is shown differ.
+        // are the same memory and only the strides libtorch is shown differ; with and without the
+        // input's gradient (a first layer's input has none; one after a one-filter layer has).
         assertExact(new Shape(4, 1, 11), 5, new long[] {3},
                 stride -> padding -> conv1d(5, stride, padding).build(),
                 stride -> padding -> new Conv1dAs2d(conv1d(5, stride, padding)));
