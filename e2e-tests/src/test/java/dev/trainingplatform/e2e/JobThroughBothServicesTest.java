@@ -91,10 +91,27 @@ class JobThroughBothServicesTest {
                 // Several services share the cores: one intra-op thread each, or libtorch's OpenMP
                 // threads spin against each other and an epoch takes many times as long.
                 "-Xmx1g", "-Dai.djl.offline=true", "-Dai.djl.pytorch.num_threads=1", "-jar", jar.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+                // Kept apart: the services log on standard output; native code (libtorch's own C++
+                // warnings, such as NNPACK's on CPUs it does not know) writes to standard error.
+                .redirectOutput(log.toFile()).redirectError(errors(log).toFile());
         pb.environment().putAll(env);
         SERVICES.add(pb.start());
         LOGS.add(log);
+    }
+
+    /** Where a service's standard error goes, beside its log. */
+    private static Path errors(Path log) {
+        return log.resolveSibling(log.getFileName().toString().replace(".log", ".stderr.log"));
+    }
+
+    /** A service's standard output and standard error. */
+    private static List<String> output(Path log) throws IOException {
+        List<String> lines = new ArrayList<>(Files.readAllLines(log));
+        Path errors = errors(log);
+        if (Files.exists(errors)) {
+            lines.addAll(Files.readAllLines(errors));
+        }
+        return lines;
     }
 
     @AfterAll
@@ -121,7 +138,7 @@ class JobThroughBothServicesTest {
     private static String logs() throws IOException {
         StringBuilder b = new StringBuilder();
         for (Path log : LOGS) {
-            List<String> lines = Files.readAllLines(log);
+            List<String> lines = output(log);
             b.append("---- ").append(log.getFileName()).append('\n')
                     .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()))).append('\n');
         }
@@ -200,11 +217,16 @@ class JobThroughBothServicesTest {
     @Test
     void jsonLogsAreSwitchedOnByConfiguration() throws Exception {
         healthEndpointsThatTheProbesUseAreUp(); // both services have started and logged
+        // The services' logging, on standard output. What native code writes to standard error
+        // (libtorch's own C++ warnings) is outside it and not JSON (README, "Logs").
         List<String> evaluator = Files.readAllLines(LOGS.get(1)).stream().filter(l -> !l.isBlank()).toList();
         List<String> trainer = Files.readAllLines(LOGS.get(0)).stream().filter(l -> !l.isBlank()).toList();
         assertThat(evaluator).isNotEmpty().allSatisfy(line -> assertThat(line)
                 .startsWith("{").endsWith("}").contains("\"level\":").contains("\"message\":"));
         assertThat(evaluator).anyMatch(l -> l.contains("started in"));
+        // and none of the JVM's log records went to standard error as plain text instead
+        assertThat(Files.readAllLines(errors(LOGS.get(1))))
+                .noneMatch(l -> l.matches("^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d.*"));
         assertThat(trainer).isNotEmpty().noneMatch(l -> l.startsWith("{"));
     }
 
@@ -225,7 +247,7 @@ class JobThroughBothServicesTest {
 
     private static boolean logContains(int index, String text) {
         try {
-            return Files.readString(LOGS.get(index)).contains(text);
+            return String.join("\n", output(LOGS.get(index))).contains(text);
         } catch (IOException e) {
             return false;
         }
