@@ -14,9 +14,9 @@ import ai.djl.nn.convolutional.Conv1d;
  * convolution and its gradient again after; a 4-D input laid out channels-last is convolved as it is
  * and the output keeps that layout. Viewed as 4-D, the layers of a FordA-style stack stay
  * channels-last from one convolution to the next and the normalization between them needs no copy.
- * The input is also made channels-last explicitly, which for the usual single-channel first layer is
- * a view: libtorch reads such an input as contiguous otherwise, and its output gradient then went
- * through a copy and a slow oneDNN reorder into a blocked layout every step (a tenth of FordA's step).
+ * The input is also made channels-last explicitly (a view where it already is): a FordA-style first
+ * layer's input is contiguous, so that layer ran in oneDNN's blocked layout and its output gradient
+ * went through a copy and a slow reorder into that layout every step (a tenth of FordA's step).
  */
 final class Conv1dAs2d extends LaidOutConvolution {
 

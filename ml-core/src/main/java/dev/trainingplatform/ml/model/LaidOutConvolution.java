@@ -37,11 +37,13 @@ abstract class LaidOutConvolution extends Convolution {
         Device device = input.getDevice();
         NDArray w = store.getValue(weight, device, training);
         NDArray b = includeBias ? store.getValue(bias, device, training) : null;
-        if (input.getShape().get(1) == 1 && input.hasGradient()) {
+        if (training && input.getShape().get(1) == 1) {
             // libtorch reads a single-channel input as contiguous whatever its strides, and its oneDNN
             // kernels then got the input's gradient wrong on an AVX-512 CPU (see the class comment); a
             // second, zero channel (zero weights) computes the same and takes the channels-last path.
-            // Only where that gradient is needed: a first layer's input has none and keeps one channel.
+            // In training only, where that gradient may be needed (DJL cannot tell whether it is: its
+            // hasGradient() is false for activations); the output and weight gradient were right
+            // either way, so evaluation keeps the one channel.
             input = input.concat(input.zerosLike(), 1);
             w = w.concat(w.zerosLike(), 1);
         }

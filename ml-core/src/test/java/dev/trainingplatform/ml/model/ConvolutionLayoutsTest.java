@@ -9,11 +9,14 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.convolutional.Conv1d;
 import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import dev.trainingplatform.ml.DjlRuntime;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
@@ -147,6 +150,58 @@ class ConvolutionLayoutsTest {
             assertExact(new Shape(3, 4, 9, 7), filters, new long[] {3, 3},
                     stride -> padding -> conv2d(filters, stride, padding).build(),
                     stride -> padding -> new Conv2dChannelsLast(conv2d(filters, stride, padding)));
+        }
+    }
+
+    /** Output, input gradient and every parameter's gradient of a block, its parameters set from {@code values}. */
+    private static List<float[]> passThrough(Block block, List<NDArray> values, NDArray input, DataType type) {
+        NDManager manager = input.getManager();
+        block.initialize(manager, type, input.getShape());
+        List<Parameter> parameters = new ArrayList<>(block.getParameters().values());
+        for (int i = 0; i < parameters.size(); i++) {
+            parameters.get(i).getArray().set(values.get(i).toType(type, true).toByteBuffer());
+            parameters.get(i).getArray().setRequiresGradient(true);
+        }
+        NDArray x = input.toType(type, true).duplicate();
+        x.setRequiresGradient(true);
+        try (GradientCollector collector = DjlRuntime.engine().newGradientCollector()) {
+            NDArray out = block.forward(new ParameterStore(manager, false), new NDList(x), true).singletonOrThrow();
+            NDArray ramp = manager.arange((float) out.size()).reshape(out.getShape()).div(out.size()).sin();
+            collector.backward(out.mul(ramp.toType(type, false)).sum());
+            List<float[]> result = new ArrayList<>(List.of(floats32(out), floats32(x.getGradient())));
+            for (Parameter p : parameters) {
+                result.add(floats32(p.getArray().getGradient()));
+            }
+            return result;
+        }
+    }
+
+    @Test
+    void aConvolutionAfterAOneFilterConvolutionGetsTheExactGradient() {
+        // Inside a model the single-channel input is an activation whose gradient is needed: the
+        // case LaidOutConvolution pads with a zero channel.
+        try (NDManager manager = NDManager.newBaseManager()) {
+            manager.getEngine().setRandomSeed(5);
+            NDArray input = manager.randomNormal(new Shape(3, 4, 9, 7));
+            List<NDArray> values = List.of(manager.randomNormal(new Shape(1, 4, 3, 3)), manager.randomNormal(new Shape(1)),
+                    manager.randomNormal(new Shape(5, 1, 3, 3)), manager.randomNormal(new Shape(5)));
+            Block djl = new SequentialBlock().add(conv2d(1, 1, 1).build()).add(conv2d(5, 1, 1).build());
+            Block ours = new SequentialBlock().add(new Conv2dChannelsLast(conv2d(1, 1, 1)))
+                    .add(new Conv2dChannelsLast(conv2d(5, 1, 1)));
+            List<float[]> expected = passThrough(djl, values, input, DataType.FLOAT64);
+            List<float[]> actual = passThrough(ours, values, input, DataType.FLOAT32);
+            assertThat(actual).hasSameSizeAs(expected);
+            for (int i = 0; i < expected.size(); i++) {
+                float scale = 0;
+                for (float e : expected.get(i)) {
+                    scale = Math.max(scale, Math.abs(e));
+                }
+                assertThat(actual.get(i)).hasSameSizeAs(expected.get(i));
+                for (int j = 0; j < expected.get(i).length; j++) {
+                    assertThat(actual.get(i)[j]).as("array %d element %d", i, j)
+                            .isCloseTo(expected.get(i)[j], Offset.offset(1e-5f * Math.max(1, scale)));
+                }
+            }
         }
     }
 }
