@@ -50,17 +50,18 @@ class ConvolutionLayoutsTest {
     }
 
     /**
-     * Output, input gradient (empty where the input has none, as a first layer's), weight gradient,
-     * bias gradient and output shape of one forward and backward pass in the given precision.
+     * Output, input gradient (empty where the input has none, as a first layer's), every parameter's
+     * gradient in the block's order and the output shape of one forward and backward pass in the given
+     * precision, the block's parameters set from {@code values}.
      */
-    private static float[][] pass(Block conv, NDArray weight, NDArray bias, NDArray input, boolean channelsLast,
-                                  boolean inputGradient, DataType type) {
+    private static List<float[]> pass(Block block, List<NDArray> values, NDArray input, boolean channelsLast,
+                                      boolean inputGradient, DataType type) {
         NDManager manager = input.getManager();
-        conv.initialize(manager, type, input.getShape());
-        conv.getParameters().get("weight").getArray().set(weight.toType(type, true).toByteBuffer());
-        conv.getParameters().get("bias").getArray().set(bias.toType(type, true).toByteBuffer());
-        for (Parameter p : conv.getParameters().values()) {
-            p.getArray().setRequiresGradient(true);
+        block.initialize(manager, type, input.getShape());
+        List<Parameter> parameters = new ArrayList<>(block.getParameters().values());
+        for (int i = 0; i < parameters.size(); i++) {
+            parameters.get(i).getArray().set(values.get(i).toType(type, true).toByteBuffer());
+            parameters.get(i).getArray().setRequiresGradient(true);
         }
         NDArray x = input.toType(type, true).duplicate();
         x.setRequiresGradient(inputGradient);
@@ -71,18 +72,38 @@ class ConvolutionLayoutsTest {
             int[] toLast = rank == 3 ? new int[] {0, 2, 1} : new int[] {0, 2, 3, 1};
             int[] back = rank == 3 ? new int[] {0, 2, 1} : new int[] {0, 3, 1, 2};
             NDArray in = channelsLast ? x.transpose(toLast).duplicate().transpose(back) : x;
-            NDArray out = conv.forward(new ParameterStore(manager, false), new NDList(in), true).singletonOrThrow();
+            NDArray out = block.forward(new ParameterStore(manager, false), new NDList(in), true).singletonOrThrow();
             NDArray ramp = manager.arange((float) out.size()).reshape(out.getShape()).div(out.size()).sin();
             collector.backward(out.mul(ramp.toType(type, false)).sum());
-            return new float[][] {floats32(out), inputGradient ? floats32(x.getGradient()) : new float[0],
-                    floats32(conv.getParameters().get("weight").getArray().getGradient()),
-                    floats32(conv.getParameters().get("bias").getArray().getGradient()),
-                    floats(out.getShape().getShape())};
+            List<float[]> result = new ArrayList<>();
+            result.add(floats32(out));
+            result.add(inputGradient ? floats32(x.getGradient()) : new float[0]);
+            for (Parameter p : parameters) {
+                result.add(floats32(p.getArray().getGradient()));
+            }
+            result.add(floats(out.getShape().getShape()));
+            return result;
         }
     }
 
     private static float[] floats32(NDArray array) {
         return array.toType(DataType.FLOAT32, true).toFloatArray();
+    }
+
+    /** Each array element within 1e-5 of the expected array's largest magnitude (at least 1). */
+    private static void assertClose(List<float[]> actual, List<float[]> expected, String context) {
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(actual.get(i)).hasSameSizeAs(expected.get(i));
+            float scale = 0;
+            for (float e : expected.get(i)) {
+                scale = Math.max(scale, Math.abs(e));
+            }
+            for (int j = 0; j < expected.get(i).length; j++) {
+                assertThat(actual.get(i)[j]).as("%s, array %d element %d", context, i, j)
+                        .isCloseTo(expected.get(i)[j], Offset.offset(1e-5f * Math.max(1, scale)));
+            }
+        }
     }
 
     private static void assertExact(Shape inputShape, int filters, long[] kernel,
@@ -103,23 +124,13 @@ class ConvolutionLayoutsTest {
                     boolean inputGradient = layoutAndGradient[1];
                     int stride = strideAndPadding[0];
                     int padding = strideAndPadding[1];
-                    float[][] expected = pass(djl.apply(stride).apply(padding), weight, bias, input, channelsLast,
+                    List<NDArray> values = List.of(weight, bias);
+                    List<float[]> expected = pass(djl.apply(stride).apply(padding), values, input, channelsLast,
                             inputGradient, DataType.FLOAT64);
-                    float[][] actual = pass(ours.apply(stride).apply(padding), weight, bias, input, channelsLast,
+                    List<float[]> actual = pass(ours.apply(stride).apply(padding), values, input, channelsLast,
                             inputGradient, DataType.FLOAT32);
-                    for (int i = 0; i < expected.length; i++) {
-                        assertThat(actual[i]).hasSameSizeAs(expected[i]);
-                        float scale = 0;
-                        for (float e : expected[i]) {
-                            scale = Math.max(scale, Math.abs(e));
-                        }
-                        for (int j = 0; j < expected[i].length; j++) {
-                            assertThat(actual[i][j]).as("input %s, %d filters, array %d element %d, stride %d, "
-                                            + "channels-last %s, input gradient %s", inputShape, filters, i, j, stride,
-                                    channelsLast, inputGradient)
-                                    .isCloseTo(expected[i][j], Offset.offset(1e-5f * Math.max(1, scale)));
-                        }
-                    }
+                    assertClose(actual, expected, String.format("input %s, %d filters, stride %d, channels-last %s, "
+                            + "input gradient %s", inputShape, filters, stride, channelsLast, inputGradient));
                 }
             }
         }
@@ -153,29 +164,6 @@ class ConvolutionLayoutsTest {
         }
     }
 
-    /** Output, input gradient and every parameter's gradient of a block, its parameters set from {@code values}. */
-    private static List<float[]> passThrough(Block block, List<NDArray> values, NDArray input, DataType type) {
-        NDManager manager = input.getManager();
-        block.initialize(manager, type, input.getShape());
-        List<Parameter> parameters = new ArrayList<>(block.getParameters().values());
-        for (int i = 0; i < parameters.size(); i++) {
-            parameters.get(i).getArray().set(values.get(i).toType(type, true).toByteBuffer());
-            parameters.get(i).getArray().setRequiresGradient(true);
-        }
-        NDArray x = input.toType(type, true).duplicate();
-        x.setRequiresGradient(true);
-        try (GradientCollector collector = DjlRuntime.engine().newGradientCollector()) {
-            NDArray out = block.forward(new ParameterStore(manager, false), new NDList(x), true).singletonOrThrow();
-            NDArray ramp = manager.arange((float) out.size()).reshape(out.getShape()).div(out.size()).sin();
-            collector.backward(out.mul(ramp.toType(type, false)).sum());
-            List<float[]> result = new ArrayList<>(List.of(floats32(out), floats32(x.getGradient())));
-            for (Parameter p : parameters) {
-                result.add(floats32(p.getArray().getGradient()));
-            }
-            return result;
-        }
-    }
-
     @Test
     void aConvolutionAfterAOneFilterConvolutionGetsTheExactGradient() {
         // Inside a model the single-channel input is an activation whose gradient is needed: the
@@ -188,20 +176,9 @@ class ConvolutionLayoutsTest {
             Block djl = new SequentialBlock().add(conv2d(1, 1, 1).build()).add(conv2d(5, 1, 1).build());
             Block ours = new SequentialBlock().add(new Conv2dChannelsLast(conv2d(1, 1, 1)))
                     .add(new Conv2dChannelsLast(conv2d(5, 1, 1)));
-            List<float[]> expected = passThrough(djl, values, input, DataType.FLOAT64);
-            List<float[]> actual = passThrough(ours, values, input, DataType.FLOAT32);
-            assertThat(actual).hasSameSizeAs(expected);
-            for (int i = 0; i < expected.size(); i++) {
-                float scale = 0;
-                for (float e : expected.get(i)) {
-                    scale = Math.max(scale, Math.abs(e));
-                }
-                assertThat(actual.get(i)).hasSameSizeAs(expected.get(i));
-                for (int j = 0; j < expected.get(i).length; j++) {
-                    assertThat(actual.get(i)[j]).as("array %d element %d", i, j)
-                            .isCloseTo(expected.get(i)[j], Offset.offset(1e-5f * Math.max(1, scale)));
-                }
-            }
+            List<float[]> expected = pass(djl, values, input, false, true, DataType.FLOAT64);
+            List<float[]> actual = pass(ours, values, input, false, true, DataType.FLOAT32);
+            assertClose(actual, expected, "a one-filter convolution, then a five-filter one");
         }
     }
 }
