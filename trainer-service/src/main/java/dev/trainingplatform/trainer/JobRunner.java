@@ -3,6 +3,7 @@ package dev.trainingplatform.trainer;
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
+import dev.trainingplatform.contract.ModelSpec;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.data.DatasetCatalog;
@@ -76,15 +77,39 @@ public class JobRunner {
         }
     }
 
-    /** Where an interrupted job goes on: its resume point, or none and why it could not be used. */
-    private record Resume(TrainingState state, String problem) {}
+    /**
+     * Where an interrupted job goes on: its resume point and the plan to train it with, or no point
+     * and why it could not be used.
+     */
+    private record Resume(TrainingState state, TrainingPlan plan, String problem) {}
 
-    private Resume resumePoint(String jobId) {
+    /**
+     * The job's resume point, with the layer list it was saved for: a preset whose expansion changed
+     * since (a new trainer version) must not be handed parameters laid out for the old one.
+     */
+    private Resume resumePoint(TrainingPlan planned) {
+        String jobId = planned.job().getJobId();
         try {
-            return new Resume(resumePoints.latest(jobId).orElse(null), null);
+            Optional<ResumePointStore.SavedState> saved = resumePoints.latest(jobId);
+            if (saved.isEmpty()) {
+                return new Resume(null, planned, null);
+            }
+            ModelSpec model = saved.get().model();
+            TrainingPlan plan = planned;
+            if (model != null && !model.getLayers().equals(planned.model().getLayers())) {
+                try {
+                    plan = TrainingPlan.of(planned.job(), model, planned.data(), limits);
+                } catch (JobRejectedException e) {
+                    throw new JobRejectedException(e.code(), "the layer list its resume point was saved for no longer builds: "
+                            + e.getMessage());
+                }
+                LOG.infof("job %s: resumed with the layer list its resume point was saved for, not the job's as it expands now",
+                        jobId);
+            }
+            return new Resume(saved.get().state(), plan, null);
         } catch (RuntimeException e) {
             LOG.warnf("job %s: starting again from the first epoch: %s", jobId, e.getMessage());
-            return new Resume(null, e.getMessage());
+            return new Resume(null, planned, e.getMessage());
         }
     }
 
@@ -119,13 +144,14 @@ public class JobRunner {
             status.publish(jobId, attempt, JobState.QUEUED, 0);
             JobValidator.validate(job, limits);
             LoadedDataset data = datasets.load(job.getDataset());
-            TrainingPlan plan = TrainingPlan.of(job, data, limits);
+            TrainingPlan planned = TrainingPlan.of(job, data, limits);
             if (cancellations.isCancelled(jobId)) {
                 status.cancelled(jobId, attempt, "cancelled before it started", 0);
                 trainerMetrics.jobCancelled();
                 return;
             }
-            Resume resume = previous.isPresent() ? resumePoint(jobId) : new Resume(null, null);
+            Resume resume = previous.isPresent() ? resumePoint(planned) : new Resume(null, planned, null);
+            TrainingPlan plan = resume.plan();
             TrainingState resumeFrom = resume.state();
             if (resumeFrom != null) {
                 epochsDone[0] = resumeFrom.epoch();

@@ -2,6 +2,7 @@ package dev.trainingplatform.trainer;
 
 import dev.trainingplatform.contract.AvroCodec;
 import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.ModelSpec;
 import dev.trainingplatform.contract.ResumePoint;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.UndecodableRecordException;
@@ -61,6 +62,7 @@ public class ResumePointStore {
                 .setAttempt(attempt)
                 .setEpoch(state.epoch())
                 .setParameterCount(plan.built().parameterCount())
+                .setModel(plan.model())
                 .setStateSha256(sha)
                 .setTimestamp(Instant.now());
         Path file = null;
@@ -78,22 +80,37 @@ public class ResumePointStore {
     }
 
     /**
+     * A saved training state and the expanded layer list it was saved for (null in none: points
+     * written before the list was recorded).
+     */
+    public record SavedState(TrainingState state, ModelSpec model) {}
+
+    /** The latest record of a job: a resume point, or why it could not be read. */
+    private record Found(ResumePoint point, String undecodable) {}
+
+    /**
      * The state an interrupted job goes on from, if it saved one.
      *
      * @throws JobRejectedException CHECKPOINT_INVALID when the point exists but cannot be used
      */
-    public Optional<TrainingState> latest(String jobId) {
-        Optional<ResumePoint> found = records.latest(Topics.RESUME_POINTS, jobId, bytes -> {
+    public Optional<SavedState> latest(String jobId) {
+        Optional<Found> found = records.latest(Topics.RESUME_POINTS, jobId, bytes -> {
             try {
-                return Optional.of(CODEC.decode(bytes));
+                return Optional.of(new Found(CODEC.decode(bytes), null));
             } catch (UndecodableRecordException e) {
-                return Optional.empty();
+                // For example a point written by a trainer with another version of the schema: the
+                // job starts again, and says why.
+                return Optional.of(new Found(null, e.getMessage()));
             }
         });
         if (found.isEmpty()) {
             return Optional.empty();
         }
-        ResumePoint point = found.get();
+        if (found.get().undecodable() != null) {
+            throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "its resume point cannot be read: "
+                    + found.get().undecodable());
+        }
+        ResumePoint point = found.get().point();
         byte[] bytes;
         if (point.getState() != null) {
             ByteBuffer inline = point.getState().duplicate();
@@ -117,7 +134,7 @@ public class ResumePointStore {
         if (state.epoch() != point.getEpoch()) {
             throw invalid(point, "it holds epoch " + state.epoch() + ", not " + point.getEpoch());
         }
-        return Optional.of(state);
+        return Optional.of(new SavedState(state, point.getModel()));
     }
 
     /** The job has ended: its point is tombstoned and its file deleted. */

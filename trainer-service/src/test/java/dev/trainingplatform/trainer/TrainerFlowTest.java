@@ -261,20 +261,24 @@ class TrainerFlowTest {
         return bytes;
     }
 
+    private static List<Layer> resumableLayers(double dropout) {
+        return List.of(
+                Presets.layer("flatten"),
+                Presets.layer("dense", "units", 32L),
+                Presets.layer("relu"),
+                Presets.layer("dropout", "rate", dropout),
+                Presets.layer("dense", "units", 10L));
+    }
+
     private static TrainingJob.Builder resumableJob() {
         // Dropout and shuffled batches: the random streams and the data order must be restored too.
         return job().setEpochs(4).setSeed(11)
-                .setModel(ModelSpec.newBuilder().setLayers(List.of(
-                        Presets.layer("flatten"),
-                        Presets.layer("dense", "units", 32L),
-                        Presets.layer("relu"),
-                        Presets.layer("dropout", "rate", 0.2),
-                        Presets.layer("dense", "units", 10L))).build())
+                .setModel(ModelSpec.newBuilder().setLayers(resumableLayers(0.2)).build())
                 .setCheckpoint(dev.trainingplatform.contract.CheckpointPolicy.newBuilder().setEveryEpochs(2).build());
     }
 
     @Test
-    void anInterruptedJobResumesFromItsLatestResumePointAndEndsAsTheUninterruptedRunDid() {
+    void anInterruptedJobResumesFromItsLatestResumePointWithItsLayersAndEndsAsTheUninterruptedRunDid() {
         // The uninterrupted run: a resume point after epoch 2 (its checkpoint), a tombstone at the end.
         TrainingJob whole = resumableJob().build();
         client.submit(whole);
@@ -284,11 +288,16 @@ class TrainerFlowTest {
         assertThat(points.get(1).value()).as("tombstone once the job ended").isNull();
         ResumePoint afterEpoch2 = RESUME.decode(points.get(0).value());
         assertThat(afterEpoch2.getEpoch()).isEqualTo(2);
+        assertThat(afterEpoch2.getModel().getLayers()).as("the layer list the state was saved for")
+                .isEqualTo(resumableLayers(0.2));
         List<EpochMetrics> wholeMetrics = client.await(Topics.METRICS, EpochMetrics.class, whole.getJobId(),
                 m -> m.size() >= 4, WAIT);
 
-        // The same job under another id, whose first attempt died after saving that resume point.
-        TrainingJob interrupted = resumableJob().setJobId("job-" + UUID.randomUUID()).build();
+        // The same job under another id, whose first attempt died after saving that resume point, and
+        // whose layer list expands otherwise in this trainer (as a preset can in a newer version): it
+        // goes on with the layers its state was saved for.
+        TrainingJob interrupted = resumableJob().setJobId("job-" + UUID.randomUUID())
+                .setModel(ModelSpec.newBuilder().setLayers(resumableLayers(0.5)).build()).build();
         afterEpoch2.setJobId(interrupted.getJobId());
         client.send(Topics.RESUME_POINTS, interrupted.getJobId(), RESUME.encode(afterEpoch2));
         status(interrupted.getJobId(), JobState.RUNNING, 1);
@@ -312,8 +321,10 @@ class TrainerFlowTest {
                 .containsExactly(wholeMetrics.get(2).getTrainLoss(), wholeMetrics.get(3).getTrainLoss());
         assertThat(resumed).extracting(EpochMetrics::getTestAccuracy)
                 .containsExactly(wholeMetrics.get(2).getTestAccuracy(), wholeMetrics.get(3).getTestAccuracy());
-        assertThat(finalParameters(client.await(Topics.CHECKPOINTS, Checkpoint.class, interrupted.getJobId(),
-                c -> c.stream().anyMatch(Checkpoint::getFinalCheckpoint), WAIT)))
+        List<Checkpoint> resumedCheckpoints = client.await(Topics.CHECKPOINTS, Checkpoint.class, interrupted.getJobId(),
+                c -> c.stream().anyMatch(Checkpoint::getFinalCheckpoint), WAIT);
+        assertThat(resumedCheckpoints).allSatisfy(c -> assertThat(c.getModel().getLayers()).isEqualTo(resumableLayers(0.2)));
+        assertThat(finalParameters(resumedCheckpoints))
                 .isEqualTo(finalParameters(client.await(Topics.CHECKPOINTS, Checkpoint.class, whole.getJobId(),
                         c -> c.stream().anyMatch(Checkpoint::getFinalCheckpoint), WAIT)));
         List<ConsumerRecord<String, byte[]>> after = client.readToEnd(Topics.RESUME_POINTS, interrupted.getJobId());
@@ -335,16 +346,19 @@ class TrainerFlowTest {
                 // neither inline bytes nor a file
                 ResumePoint.newBuilder(base).setStateSha256("00"));
         List<String> reasons = List.of("SHA-256 does not match", "not a training state", "outside the resume directory",
-                "holds no state");
-        for (int i = 0; i < broken.size(); i++) {
-            ResumePoint.Builder point = broken.get(i);
+                "holds no state", "unknown writer schema fingerprint");
+        for (int i = 0; i < reasons.size(); i++) {
             String reason = reasons.get(i);
             TrainingJob job = job().setEpochs(2).build();
-            client.send(Topics.RESUME_POINTS, job.getJobId(), RESUME.encode(point.setJobId(job.getJobId()).build()));
+            byte[] point = i < broken.size()
+                    ? RESUME.encode(broken.get(i).setJobId(job.getJobId()).build())
+                    // written with a version of the schema this trainer does not know (another fingerprint)
+                    : otherSchemaVersion(RESUME.encode(ResumePoint.newBuilder(broken.get(0)).setJobId(job.getJobId()).build()));
+            client.send(Topics.RESUME_POINTS, job.getJobId(), point);
             status(job.getJobId(), JobState.RUNNING, 1);
             client.submit(job);
             JobStatus last = terminal(job.getJobId());
-            assertThat(last.getState()).as(point.toString()).isEqualTo(JobState.SUCCEEDED);
+            assertThat(last.getState()).as(reason).isEqualTo(JobState.SUCCEEDED);
             assertThat(client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
                     st -> st.stream().anyMatch(x -> isTerminal(x.getState())), WAIT).stream()
                     .filter(st -> st.getState() == JobState.RUNNING && st.getAttempt() == 2)).singleElement()
@@ -353,6 +367,15 @@ class TrainerFlowTest {
             assertThat(client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 2, WAIT))
                     .extracting(EpochMetrics::getEpoch).containsExactly(1, 2);
         }
+    }
+
+    /** The same record under another writer-schema fingerprint (bytes 2-9 of the single-object encoding). */
+    private static byte[] otherSchemaVersion(byte[] encoded) {
+        byte[] copy = encoded.clone();
+        for (int i = 2; i < 10; i++) {
+            copy[i] ^= (byte) 0x5a;
+        }
+        return copy;
     }
 
     @Test

@@ -17,7 +17,14 @@ import dev.trainingplatform.ml.model.Presets;
 public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data, ModelFactory.BuiltModel built) {
 
     public static TrainingPlan of(TrainingJob job, LoadedDataset data, JobLimits limits) {
-        ModelSpec model = Presets.resolve(job.getModel());
+        return of(job, Presets.resolve(job.getModel()), data, limits);
+    }
+
+    /**
+     * @param model the layer list to train, already expanded (a resumed job's is the one its state was
+     *              saved for)
+     */
+    public static TrainingPlan of(TrainingJob job, ModelSpec model, LoadedDataset data, JobLimits limits) {
         ModelFactory.BuiltModel built = ModelFactory.build(model.getLayers(), data.train().sampleShape());
         checkOutput(job.getLoss(), built, data);
         checkTokenIds(model, data);
