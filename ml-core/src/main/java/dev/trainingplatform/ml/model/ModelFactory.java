@@ -136,8 +136,21 @@ public final class ModelFactory {
                 return Activation.sigmoidBlock();
             case "gelu":
                 return Activation.geluBlock();
-            case "flatten":
-                return Blocks.batchFlattenBlock();
+            case "flatten": {
+                String order = a.choice("order", "channelsFirst", "channelsFirst", "channelsLast");
+                if (order.equals("channelsFirst") || in.dimension() < 2) {
+                    return Blocks.batchFlattenBlock();
+                }
+                // Channels vary fastest, as Keras and Flax flatten images. A convolution's
+                // channels-last output (Conv2dChannelsLast) is then flattened as a view and its
+                // gradient comes back channels-last; in (channels, height, width) order both were
+                // copies and the pooling and ReLU before it ran backward on mixed layouts.
+                int[] channelsToLast = channelsToLast(in.dimension() + 1);
+                return new LambdaBlock(x -> {
+                    NDArray h = x.singletonOrThrow();
+                    return new NDList(h.transpose(channelsToLast).reshape(h.getShape().get(0), -1));
+                }, "flattenChannelsLast");
+            }
             case "rescale": {
                 float scale = (float) a.number("scale");
                 float offset = (float) a.number("offset", 0.0);
@@ -210,11 +223,9 @@ public final class ModelFactory {
                 if (in.dimension() == 1) {
                     return norm;
                 }
-                int rank = in.dimension() + 1;
-                int[] toLast = new int[rank];
-                int[] back = new int[rank];
-                for (int i = 0; i < rank; i++) {
-                    toLast[i] = i == 0 ? 0 : i == rank - 1 ? 1 : i + 1;
+                int[] toLast = channelsToLast(in.dimension() + 1);
+                int[] back = new int[toLast.length];
+                for (int i = 0; i < toLast.length; i++) {
                     back[toLast[i]] = i;
                 }
                 return new SequentialBlock()
@@ -292,6 +303,15 @@ public final class ModelFactory {
                 throw new JobRejectedException(ErrorCode.UNKNOWN_LAYER, a.where() + ": unknown layer type '"
                         + type + "'; known types: " + String.join(", ", LAYER_TYPES));
         }
+    }
+
+    /** The axes of a batched channels-first array in the order that moves the channels last. */
+    private static int[] channelsToLast(int rank) {
+        int[] axes = new int[rank];
+        for (int i = 0; i < rank; i++) {
+            axes[i] = i == 0 ? 0 : i == rank - 1 ? 1 : i + 1;
+        }
+        return axes;
     }
 
     private static Shape repeat(long value, int times) {

@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * The forward pass of a model, written as TorchScript statements over the model's own parameter
  * arrays, where every layer of the model has such a form: dense layers, the stateless activations,
- * flatten and rescale (the layers of the MLP presets). Layers that draw random numbers (dropout,
+ * flatten (in either order) and rescale (the layers of the MLP presets). Layers that draw random numbers (dropout,
  * augmentation) or carry their own structure have none, and a model with one of them has no scripted
  * forward.
  *
@@ -75,7 +75,9 @@ public record ScriptedForward(String statements, List<Parameter> parameters) {
             case "gelu":
                 return "torch.gelu(" + h + ")";
             case "flatten":
-                return "torch.flatten(" + h + ", 1)";
+                return args.choice("order", "channelsFirst", "channelsFirst", "channelsLast").equals("channelsLast")
+                        ? "torch.flatten(torch.movedim(" + h + ", 1, -1), 1)"
+                        : "torch.flatten(" + h + ", 1)";
             case "rescale": {
                 // The float constants DJL's LambdaBlock multiplies and adds, widened exactly.
                 double scale = (float) args.number("scale");

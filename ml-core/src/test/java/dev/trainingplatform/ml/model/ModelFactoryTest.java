@@ -86,6 +86,48 @@ class ModelFactoryTest {
     }
 
     @Test
+    void flattenTakesChannelsFirstOrderUnlessToldChannelsLast() {
+        // One (2 channels, 2, 3) image holding 0..11 in (channel, row, column) order.
+        assertThat(flattened(layer("flatten"))).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+        assertThat(flattened(layer("flatten", "order", "channelsFirst"))).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11);
+        // Channels vary fastest: pixel (0,0) of both channels, then pixel (0,1), ...
+        assertThat(flattened(layer("flatten", "order", "channelsLast"))).containsExactly(0, 6, 1, 7, 2, 8, 3, 9, 4, 10, 5, 11);
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("flatten", "order", "rowMajor")), new Shape(2, 2, 3)))
+                .hasMessageContaining("layer 0 (flatten)").hasMessageContaining("order");
+    }
+
+    @Test
+    void channelsLastFlattenGivesTheSameValuesWhateverTheLayoutOfItsInput() {
+        // A convolution's output laid out channels-last in memory (what Conv2dChannelsLast returns) and
+        // the same values contiguous are flattened alike: the order is of values, not of memory.
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray contiguous = manager.arange(24f).reshape(1, 2, 3, 4);
+            NDArray channelsLast = Conv2dChannelsLast.channelsLast(contiguous);
+            Block flatten = ModelFactory.build(List.of(layer("flatten", "order", "channelsLast")), new Shape(2, 3, 4))
+                    .block();
+            flatten.initialize(manager, DataType.FLOAT32, new Shape(1, 2, 3, 4));
+            float[] a = forward(flatten, manager, contiguous).toFloatArray();
+            float[] b = forward(flatten, manager, channelsLast).toFloatArray();
+            assertThat(b).containsExactly(a);
+            assertThat(a[1]).isEqualTo(12f); // channel 1 of pixel (0,0)
+        }
+    }
+
+    private static NDArray forward(Block block, NDManager manager, NDArray x) {
+        return block.forward(new ai.djl.training.ParameterStore(manager, false), new ai.djl.ndarray.NDList(x), false)
+                .singletonOrThrow();
+    }
+
+    private static float[] flattened(Layer flatten) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            ModelFactory.BuiltModel model = ModelFactory.build(List.of(flatten), new Shape(2, 2, 3));
+            assertThat(model.outputShape()).isEqualTo(new Shape(12));
+            model.block().initialize(manager, DataType.FLOAT32, new Shape(1, 2, 2, 3));
+            return forward(model.block(), manager, manager.arange(12f).reshape(1, 2, 2, 3)).toFloatArray();
+        }
+    }
+
+    @Test
     void samePaddingKeepsTheLengthOfASequence() {
         ModelFactory.BuiltModel model = ModelFactory.build(List.of(
                 layer("conv1d", "filters", 4L, "kernelSize", 3L, "padding", "same"),

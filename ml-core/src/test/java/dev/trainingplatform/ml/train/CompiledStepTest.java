@@ -143,6 +143,21 @@ class CompiledStepTest {
     }
 
     @Test
+    void aChannelsLastFlattenIsCompiledInTheSameOrder() {
+        // Two-channel 3x3 "images" flattened with the channels varying fastest: were the compiled step
+        // to flatten in the other order, the dense layer's weights would learn in permuted places.
+        List<Layer> layers = List.of(
+                Presets.layer("flatten", "order", "channelsLast"),
+                Presets.layer("dense", "units", 8L),
+                Presets.layer("relu"),
+                Presets.layer("dense", "units", 3L));
+        List<Batch> batches = batches(20, 8, 18, row -> (float) ((row[0] > 0 ? 1 : 0) + (row[9] > 0 ? 1 : 0)), 7, 1f);
+        Run compiled = train(layers, new Shape(2, 3, 3), LossType.SOFTMAX_CROSS_ENTROPY, adam(0.01, 0), batches, true);
+        Run operations = train(layers, new Shape(2, 3, 3), LossType.SOFTMAX_CROSS_ENTROPY, adam(0.01, 0), batches, false);
+        assertSameTraining(compiled, operations, 1e-5f);
+    }
+
+    @Test
     void aRegressorTrainsAsDjlsOperationsTrainIt() {
         // The regression preset: 1 -> 10 -> 10 -> 10 -> 1, tanh, biases 1.
         List<Layer> layers = Presets.resolve(dev.trainingplatform.contract.ModelSpec.newBuilder()
