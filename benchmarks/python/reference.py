@@ -101,7 +101,10 @@ class CifarCnn(nn.Module):
     def forward(self, x):
         if self.training:
             x = self.augment(x)
-        x = (x / 255.0 - self.MEAN) / self.STD
+        return self.classify((x / 255.0 - self.MEAN) / self.STD)
+
+    def classify(self, x):
+        """The tutorial's network on normalised images: cifar10_tutorial.py reuses it."""
         x = F.avg_pool2d(F.relu(self.conv1(x)), 2)
         x = F.avg_pool2d(F.relu(self.conv2(x)), 2)
         return self.out(F.relu(self.hidden(x.flatten(1))))
