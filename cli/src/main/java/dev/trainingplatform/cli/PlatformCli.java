@@ -18,7 +18,13 @@ public final class PlatformCli {
 
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        System.exit(commandLine().execute(args));
+        CommandLine cli = commandLine();
+        int exitCode = cli.execute(args);
+        // picocli's streams flush on println only, and System.exit does not flush a PrintWriter: a
+        // command that ends with print (result's evaluation) would otherwise print nothing.
+        cli.getOut().flush();
+        cli.getErr().flush();
+        System.exit(exitCode);
     }
 
     static CommandLine commandLine() {

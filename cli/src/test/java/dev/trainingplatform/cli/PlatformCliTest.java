@@ -232,6 +232,18 @@ class PlatformCliTest {
     }
 
     @Test
+    void asAProcessResultPrintsTheWholeEvaluation() throws Exception {
+        String job = finishedClassifierJob();
+        Process cli = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), PlatformCli.class.getName(),
+                "result", job, "--bootstrap-servers", broker.bootstrapServers())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(cli.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(cli.waitFor()).isZero();
+        assertThat(out).contains("confusion matrix").containsPattern("Trouser\\s+0\\.818\\s+0\\.900\\s+0\\.857\\s+100");
+    }
+
+    @Test
     void plotWritesRealPngsOfTheRightSizeWithContent() throws Exception {
         String job = finishedClassifierJob();
         Run run = cliOnBroker("plot", job, "--out", dir.toString());
