@@ -7,9 +7,10 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
-import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.trainingplatform.contract.Layer;
 import dev.trainingplatform.contract.LossType;
@@ -55,11 +56,26 @@ final class CompiledStep implements AutoCloseable {
     private final PtSymbolBlock module;
     private final FusedAdam adam;
     private final boolean crossEntropy;
+    /**
+     * The call's arguments: the batch and its labels (set for each call), then the update's state as
+     * four lists, built once: they hold the same arrays, updated in place, for the whole run.
+     */
+    private final IValue[] arguments;
 
     private CompiledStep(PtSymbolBlock module, FusedAdam adam, boolean crossEntropy) {
         this.module = module;
         this.adam = adam;
         this.crossEntropy = crossEntropy;
+        NDList state = adam.state();
+        int n = adam.parameters().size();
+        arguments = new IValue[2 + 4];
+        for (int list = 0; list < 4; list++) {
+            PtNDArray[] arrays = new PtNDArray[n];
+            for (int i = 0; i < n; i++) {
+                arrays[i] = (PtNDArray) state.get(list * n + i);
+            }
+            arguments[2 + list] = IValue.listFrom(arrays);
+        }
     }
 
     /**
@@ -74,6 +90,10 @@ final class CompiledStep implements AutoCloseable {
         }
         boolean crossEntropy = lossType != LossType.MSE;
         if (crossEntropy && outputShape.dimension() != 2) {
+            return null;
+        }
+        if (RecordedCall.unavailable() != null) {
+            LOG.warn("no compiled step on this DJL version, stepping by DJL's operations: {}", RecordedCall.unavailable());
             return null;
         }
         ScriptedForward forward = ScriptedForward.of(layers, sequential);
@@ -103,24 +123,11 @@ final class CompiledStep implements AutoCloseable {
     }
 
     /**
-     * The step's TorchScript. Every array of the update's state is an argument of its own, gathered
-     * into lists inside: DJL passes tensor lists only through the calls that run in inference mode,
-     * where nothing can be differentiated.
+     * The step's TorchScript: the batch, its labels, and the update's state as four lists (the
+     * weights, which the forward pass indexes, the first and second moments, the step counters).
      */
     static String source(ScriptedForward forward, FusedAdam adam, boolean crossEntropy) {
-        int n = adam.parameters().size();
-        String[] lists = {ScriptedForward.PARAMETERS, "exp_avgs", "exp_avg_sqs", "steps"};
-        StringBuilder arguments = new StringBuilder();
         StringBuilder body = new StringBuilder();
-        for (int list = 0; list < lists.length; list++) {
-            StringBuilder items = new StringBuilder();
-            for (int i = 0; i < n; i++) {
-                String name = "s" + list + "_" + i;
-                arguments.append(", ").append(name).append(": Tensor");
-                items.append(i == 0 ? "" : ", ").append(name);
-            }
-            body.append(lists[list]).append(" = [").append(items).append("]\n");
-        }
         String[] names = {"lr", "beta1", "beta2", "weight_decay", "eps"};
         double[] values = adam.hyperparameters();
         for (int i = 0; i < names.length; i++) {
@@ -148,8 +155,8 @@ final class CompiledStep implements AutoCloseable {
                 class CompiledStep(Module):
                   __parameters__ = []
                   __buffers__ = []
-                  def forward(self: __torch__.CompiledStep, %s: Tensor, labels: Tensor%s) -> Tensor:
-                %s""", ScriptedForward.INPUT, arguments, body.toString().indent(4));
+                  def forward(self: __torch__.CompiledStep, %s: Tensor, labels: Tensor, %s: List[Tensor], exp_avgs: List[Tensor], exp_avg_sqs: List[Tensor], steps: List[Tensor]) -> Tensor:
+                %s""", ScriptedForward.INPUT, ScriptedForward.PARAMETERS, body.toString().indent(4));
     }
 
     /**
@@ -157,24 +164,27 @@ final class CompiledStep implements AutoCloseable {
      * gradient collector is open (DJL's gradient recording is off otherwise).
      */
     Outcome run(NDArray data, NDArray labels) {
-        NDList inputs = new NDList(data, labels);
-        inputs.addAll(adam.state());
         // With the gradient recorded: the step differentiates its own forward pass. Run by libtorch's
         // plain interpreter: its profiling executor checks every one of the step's inputs on every
         // call and has nothing to fuse on a CPU (regression's step 7-20 % faster without it). The
         // setting belongs to the calling thread and is put back after the call.
-        JniUtils.setGraphExecutorOptimize(false);
-        NDList out;
-        try {
-            out = IValueUtils.forward(module, inputs, true);
-        } finally {
-            JniUtils.setGraphExecutorOptimize(ENGINE_GRAPH_OPTIMIZER);
-        }
         float[] figures;
-        try {
-            figures = out.singletonOrThrow().toFloatArray();
-        } finally {
-            out.close();
+        try (IValue x = IValue.from((PtNDArray) data); IValue y = IValue.from((PtNDArray) labels)) {
+            arguments[0] = x;
+            arguments[1] = y;
+            JniUtils.setGraphExecutorOptimize(false);
+            try (IValue result = RecordedCall.run(module, "forward", arguments)) {
+                PtNDArray out = result.toTensor((PtNDManager) data.getManager());
+                try {
+                    figures = out.toFloatArray();
+                } finally {
+                    out.close();
+                }
+            } finally {
+                JniUtils.setGraphExecutorOptimize(ENGINE_GRAPH_OPTIMIZER);
+                arguments[0] = null;
+                arguments[1] = null;
+            }
         }
         boolean applied = figures[2] != 0;
         if (applied) {
@@ -190,6 +200,9 @@ final class CompiledStep implements AutoCloseable {
 
     @Override
     public void close() {
+        for (int i = 2; i < arguments.length; i++) {
+            arguments[i].close();
+        }
         module.close();
     }
 }
