@@ -37,12 +37,11 @@ public final class Training {
 
     /**
      * What one epoch produced. {@code skippedSteps}: batches whose loss or gradients were not finite
-     * and were left out (see {@link GuardedStep}). {@code liveArrays}: NDArrays alive under the
-     * model's manager after the epoch, for leak checks.
+     * and were left out (see {@link GuardedStep}).
      */
     public record EpochResult(int epoch, int totalEpochs, double trainLoss, Double trainAccuracy, Double testLoss,
                               Double testAccuracy, long trainSamples, long durationMs, long elapsedMs, long etaMs,
-                              int skippedSteps, int liveArrays) {}
+                              int skippedSteps) {}
 
     /** This many non-finite steps in a row end the job DIVERGED. */
     static final int MAX_CONSECUTIVE_SKIPPED_STEPS = 10;
@@ -54,6 +53,13 @@ public final class Training {
 
         /** Parameters and optimizer state: what {@link #run(TrainingPlan, Observer, TrainingState)} resumes from. */
         TrainingState state();
+
+        /**
+         * NDArrays alive under the model's manager after the epoch (parameters, gradients, optimizer
+         * state, the trainer's and the epochs' arrays): constant from epoch to epoch, or a leak.
+         * Counted on demand: the count walks every manager, and a full-batch job has an epoch per step.
+         */
+        int liveArrays();
     }
 
     public interface Observer {
@@ -168,12 +174,9 @@ public final class Training {
                     long durationMs = (now - epochStart) / 1_000_000;
                     long elapsedMs = (now - started) / 1_000_000;
                     long etaMs = elapsedMs / (epoch - firstEpoch + 1) * (job.getEpochs() - epoch);
-                    // Everything under the model's manager: parameters, gradients, optimizer state,
-                    // the trainer's and the epochs' arrays. Constant from epoch to epoch, or a leak.
-                    int liveArrays = model.getNDManager() instanceof BaseNDManager base ? base.getManagedArrays().size() : -1;
                     int finished = epoch;
                     observer.epochFinished(new EpochResult(epoch, job.getEpochs(), trainLoss, trainAccuracy, testLoss,
-                            testAccuracy, batches.samplesPerEpoch(), durationMs, elapsedMs, etaMs, skipped, liveArrays),
+                            testAccuracy, batches.samplesPerEpoch(), durationMs, elapsedMs, etaMs, skipped),
                             new Snapshot() {
                                 @Override
                                 public byte[] parameters() {
@@ -183,6 +186,11 @@ public final class Training {
                                 @Override
                                 public TrainingState state() {
                                     return new TrainingState(finished, parameters(), optimizer.saveState(model.getBlock()));
+                                }
+
+                                @Override
+                                public int liveArrays() {
+                                    return model.getNDManager() instanceof BaseNDManager base ? base.getManagedArrays().size() : -1;
                                 }
                             });
                 }
