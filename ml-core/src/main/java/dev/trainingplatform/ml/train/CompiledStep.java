@@ -2,7 +2,6 @@ package dev.trainingplatform.ml.train;
 
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
@@ -57,8 +56,8 @@ final class CompiledStep implements AutoCloseable {
     private final FusedAdam adam;
     private final boolean crossEntropy;
     /**
-     * The call's arguments: the batch and its labels (set for each call), then the update's state as
-     * four lists, built once: they hold the same arrays, updated in place, for the whole run.
+     * The call's arguments: the batch and its labels (set for each call), then the update's four state
+     * lists, the fused Adam's own (built once: the same arrays, updated in place, for the whole run).
      */
     private final IValue[] arguments;
 
@@ -66,16 +65,9 @@ final class CompiledStep implements AutoCloseable {
         this.module = module;
         this.adam = adam;
         this.crossEntropy = crossEntropy;
-        NDList state = adam.state();
-        int n = adam.parameters().size();
-        arguments = new IValue[2 + 4];
-        for (int list = 0; list < 4; list++) {
-            PtNDArray[] arrays = new PtNDArray[n];
-            for (int i = 0; i < n; i++) {
-                arrays[i] = (PtNDArray) state.get(list * n + i);
-            }
-            arguments[2 + list] = IValue.listFrom(arrays);
-        }
+        IValue[] state = adam.stateLists();
+        arguments = new IValue[2 + state.length];
+        System.arraycopy(state, 0, arguments, 2, state.length);
     }
 
     /**
@@ -200,9 +192,6 @@ final class CompiledStep implements AutoCloseable {
 
     @Override
     public void close() {
-        for (int i = 2; i < arguments.length; i++) {
-            arguments[i].close();
-        }
         module.close();
     }
 }

@@ -1,7 +1,6 @@
 package dev.trainingplatform.ml.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -67,7 +66,6 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
     private final ResumableOptimizer optimizer;
     private final List<Parameter> parameters;
     private final List<String> ids = new ArrayList<>();
-    private final NDList state = new NDList();
     private final double[] hyperparameters;
     private final NDManager counters;
     private final PtSymbolBlock module;
@@ -96,9 +94,6 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
             means[i] = (PtNDArray) slots[0];
             variances[i] = (PtNDArray) slots[1];
             steps[i] = (PtNDArray) counters.create((float) optimizer.stepCount(p.getId())).toDevice(weights[i].getDevice(), false);
-        }
-        for (PtNDArray[] arrays : List.of(weights, means, variances, steps)) {
-            state.addAll(List.of(arrays));
         }
         try {
             module = TorchScriptModule.load((PtNDManager) counters, "FusedAdam", SOURCE);
@@ -134,17 +129,18 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
         return applied;
     }
 
-    /** The parameters it updates, in the order of the lists {@link #state()} holds. */
+    /** The parameters it updates, in the order of the lists {@link #stateLists()} hold. */
     List<Parameter> parameters() {
         return parameters;
     }
 
     /**
-     * The arrays an update changes in place, one list after the other, each in the order of
-     * {@link #parameters()}: the weights, the first moments, the second moments, the step counters.
+     * The arrays an update changes in place, as the four engine lists the update is called with (built
+     * once; this optimizer closes them), each in the order of {@link #parameters()}: the weights, the
+     * first moments, the second moments, the step counters.
      */
-    NDList state() {
-        return state;
+    IValue[] stateLists() {
+        return new IValue[] {arguments[0], arguments[2], arguments[3], arguments[4]};
     }
 
     /** {@code lr, beta1, beta2, weight_decay, eps}, as {@link #UPDATE} names them. */
@@ -153,7 +149,7 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
     }
 
     /**
-     * Counts a step applied by another engine call on {@link #state()} ({@link CompiledStep}).
+     * Counts a step applied by another engine call on {@link #stateLists()} ({@link CompiledStep}).
      *
      * @return the first parameter's step count after it
      */

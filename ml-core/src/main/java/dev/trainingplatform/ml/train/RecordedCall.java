@@ -19,8 +19,8 @@ import java.lang.reflect.Method;
  * hands libtorch two new arguments instead of 2 + 4n, and on a small model those per-call
  * conversions were a large part of the Java side of a step (docs/performance.md). DJL's own JNI
  * function takes a train flag for exactly this ({@code PyTorchLibrary.moduleRunMethod}); it is
- * package-private, so it is looked up once here. Where a DJL version lacks it, {@link #available()}
- * is false and the trainer steps by DJL's operations instead.
+ * package-private, so it is looked up once here. Where a DJL version lacks it, {@link #unavailable()}
+ * says why and the trainer steps by DJL's operations instead.
  */
 final class RecordedCall {
 
