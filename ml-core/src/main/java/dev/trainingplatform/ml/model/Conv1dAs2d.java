@@ -26,10 +26,8 @@ final class Conv1dAs2d extends LaidOutConvolution {
 
     @Override
     NDArray convolve(NDArray input, NDArray weight, NDArray bias) {
-        NDArray out = input.getNDArrayInternal().convolution(Conv2dChannelsLast.channelsLast(input.expandDims(2)),
-                        weight.expandDims(2), bias, new Shape(1, stride.get(0)), new Shape(0, padding.get(0)),
-                        new Shape(1, dilation.get(0)), groups)
-                .singletonOrThrow();
+        NDArray out = Conv2dChannelsLast.convolveChannelsLast(input.expandDims(2), weight.expandDims(2), bias,
+                new Shape(1, stride.get(0)), new Shape(0, padding.get(0)), new Shape(1, dilation.get(0)), groups);
         return out.squeeze(2);
     }
 }

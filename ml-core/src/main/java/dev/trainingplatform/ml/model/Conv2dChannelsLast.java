@@ -24,8 +24,26 @@ final class Conv2dChannelsLast extends LaidOutConvolution {
 
     @Override
     NDArray convolve(NDArray input, NDArray weight, NDArray bias) {
-        return input.getNDArrayInternal().convolution(channelsLast(input), weight, bias, stride, padding, dilation, groups)
-                .singletonOrThrow();
+        return convolveChannelsLast(input, weight, bias, stride, padding, dilation, groups);
+    }
+
+    /**
+     * The convolution of {@code input} laid out channels-last, its bias (null: none) added by libtorch
+     * onto the output in place rather than by oneDNN.
+     *
+     * <p>Why: with the bias, oneDNN 3's channels-last backward-weights kernel also sums the bias
+     * gradient, in a loop (compute_diff_bias) that took most of that kernel's time: CIFAR-10's first
+     * convolution 3.8 ms of backward-weights with it, 1.7 ms without, on the AVX-512 machine. libtorch's
+     * own sum over a channels-last gradient is one vectorized pass. In place, on the convolution's own
+     * output, never on a view of it: the backward of an in-place change to a view recomputes the view
+     * (FordA's step was 15 % slower when the bias was added after the squeeze). docs/performance.md has
+     * what it bought.
+     */
+    static NDArray convolveChannelsLast(NDArray input, NDArray weight, NDArray bias, Shape stride, Shape padding,
+                                        Shape dilation, int groups) {
+        NDArray out = input.getNDArrayInternal().convolution(channelsLast(input), weight, null, stride, padding, dilation,
+                groups).singletonOrThrow();
+        return bias == null ? out : out.addi(bias.reshape(1, bias.getShape().get(0), 1, 1));
     }
 
     /** The same array laid out channels-last: a copy if it is not, a view if it already is. */
