@@ -3,7 +3,6 @@ package dev.trainingplatform.ml.train;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.trainingplatform.ml.data.Split;
@@ -105,12 +104,15 @@ final class EpochBatches {
                         new Shape(rows).addAll(sampleShape), DataType.FLOAT32);
                 NDArray y = chunk.create(gather(labelBuffer, split.labels(), 1, order, chunkStart, rows),
                         new Shape(rows), DataType.FLOAT32);
-                for (int start = 0; start < rows; start += batchSize) {
-                    int end = Math.min(rows, start + batchSize);
+                // The chunk's batches as views, made in one engine call (one chunk of one batch, as a
+                // full-batch job's, is its own batch): DJL's indexing makes four JNI calls and an index
+                // object per slice, which was 6 % of the regression workload's step.
+                NDList xs = batches(x, rows);
+                NDList ys = batches(y, rows);
+                for (int i = 0; i < xs.size(); i++) {
                     try (NDManager batch = chunk.newSubManager()) {
-                        NDIndex slice = new NDIndex().addSliceDim(start, end);
-                        NDArray xb = x.get(slice);
-                        NDArray yb = y.get(slice);
+                        NDArray xb = xs.get(i);
+                        NDArray yb = ys.get(i);
                         xb.attach(batch);
                         yb.attach(batch);
                         if (!step.accept(new NDList(xb), new NDList(yb))) {
@@ -121,6 +123,19 @@ final class EpochBatches {
             }
         }
         return true;
+    }
+
+    /** A chunk of {@code rows} rows cut into batches along the first axis, the last one possibly shorter. */
+    private NDList batches(NDArray chunk, int rows) {
+        int count = (rows + batchSize - 1) / batchSize;
+        if (count == 1) {
+            return new NDList(chunk);
+        }
+        long[] cuts = new long[count - 1];
+        for (int i = 1; i < count; i++) {
+            cuts[i - 1] = (long) i * batchSize;
+        }
+        return chunk.split(cuts);
     }
 
     /**
