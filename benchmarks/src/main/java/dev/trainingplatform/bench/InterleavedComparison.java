@@ -1,11 +1,6 @@
 package dev.trainingplatform.bench;
 
 import dev.trainingplatform.bench.TrainingThroughput.Workload;
-import dev.trainingplatform.contract.DatasetSpec;
-import dev.trainingplatform.contract.LossType;
-import dev.trainingplatform.contract.ModelSpec;
-import dev.trainingplatform.contract.OptimizerSpec;
-import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.data.LoadedDataset;
 import dev.trainingplatform.ml.train.JobLimits;
@@ -53,17 +48,7 @@ public final class InterleavedComparison {
             throw new IllegalArgumentException("BLOCKS must be even and at least 2");
         }
         LoadedDataset data = TrainingThroughput.generate(w, new Random(42));
-        TrainingJob job = TrainingJob.newBuilder()
-                .setJobId("interleaved-" + w.preset())
-                .setModel(ModelSpec.newBuilder().setPreset(w.preset()).build())
-                .setDataset(DatasetSpec.newBuilder().setName("generated").build())
-                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(w.learningRate()).build())
-                .setLoss(w.classes() == 0 ? LossType.MSE : LossType.SOFTMAX_CROSS_ENTROPY)
-                .setBatchSize(w.batchSize())
-                .setDropLastBatch(true)
-                .setEpochs(1_000_000)
-                .setTestEveryEpoch(false)
-                .build();
+        TrainingJob job = TrainingThroughput.job(w, "interleaved-" + w.preset(), 1_000_000);
         long total = warmup + (long) block * blocks;
         double[] seconds = new double[2]; // A, B
         List<Double> ratios = new ArrayList<>();

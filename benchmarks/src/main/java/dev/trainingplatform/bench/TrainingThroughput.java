@@ -61,17 +61,7 @@ public final class TrainingThroughput {
     static double measure(Workload w, int warmup, int steps) {
         LoadedDataset data = generate(w, new Random(42));
         int batchesPerEpoch = Math.max(1, w.samples() / w.batchSize());
-        TrainingJob job = TrainingJob.newBuilder()
-                .setJobId("throughput-" + w.preset())
-                .setModel(ModelSpec.newBuilder().setPreset(w.preset()).build())
-                .setDataset(DatasetSpec.newBuilder().setName("generated").build())
-                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(w.learningRate()).build())
-                .setLoss(w.classes() == 0 ? LossType.MSE : LossType.SOFTMAX_CROSS_ENTROPY)
-                .setBatchSize(w.batchSize())
-                .setDropLastBatch(true)
-                .setEpochs((warmup + steps) / batchesPerEpoch + 2)
-                .setTestEveryEpoch(false)
-                .build();
+        TrainingJob job = job(w, "throughput-" + w.preset(), (warmup + steps) / batchesPerEpoch + 2);
         long[] batches = {0};
         long[] started = {0};
         long[] ended = {0};
@@ -96,6 +86,21 @@ public final class TrainingThroughput {
             }
         });
         return (double) steps * w.batchSize() / ((ended[0] - started[0]) / 1e9);
+    }
+
+    /** The workload's training job: its tutorial's model, batch size and Adam, the last partial batch dropped, no test set. */
+    static TrainingJob job(Workload w, String jobId, int epochs) {
+        return TrainingJob.newBuilder()
+                .setJobId(jobId)
+                .setModel(ModelSpec.newBuilder().setPreset(w.preset()).build())
+                .setDataset(DatasetSpec.newBuilder().setName("generated").build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(w.learningRate()).build())
+                .setLoss(w.classes() == 0 ? LossType.MSE : LossType.SOFTMAX_CROSS_ENTROPY)
+                .setBatchSize(w.batchSize())
+                .setDropLastBatch(true)
+                .setEpochs(epochs)
+                .setTestEveryEpoch(false)
+                .build();
     }
 
     /** Random data of the workload's shapes and value ranges; the work per batch does not depend on the values. */
