@@ -36,7 +36,7 @@ final class Conv2dChannelsLast extends LaidOutConvolution {
      * convolution 3.8 ms of backward-weights with it, 1.7 ms without, on the AVX-512 machine. libtorch's
      * own sum over a channels-last gradient is one vectorized pass. In place, on the convolution's own
      * output, never on a view of it: the backward of an in-place change to a view recomputes the view
-     * (FordA's step was 15 % slower when the bias was added after the squeeze). docs/performance.md has
+     * (FordA's step was 14 % slower when the bias was added after the squeeze). docs/performance.md has
      * what it bought.
      */
     static NDArray convolveChannelsLast(NDArray input, NDArray weight, NDArray bias, Shape stride, Shape padding,

@@ -107,8 +107,8 @@ final class EpochBatches {
                 // The chunk's batches as views, made in one engine call (one chunk of one batch, as a
                 // full-batch job's, is its own batch): DJL's indexing makes four JNI calls and an index
                 // object per slice, which was 6 % of the regression workload's step.
-                NDList xs = batches(x, rows);
-                NDList ys = batches(y, rows);
+                NDList xs = batches(x);
+                NDList ys = batches(y);
                 for (int i = 0; i < xs.size(); i++) {
                     try (NDManager batch = chunk.newSubManager()) {
                         NDArray xb = xs.get(i);
@@ -125,9 +125,10 @@ final class EpochBatches {
         return true;
     }
 
-    /** A chunk of {@code rows} rows cut into batches along the first axis, the last one possibly shorter. */
-    private NDList batches(NDArray chunk, int rows) {
-        int count = (rows + batchSize - 1) / batchSize;
+    /** A chunk cut into batches along its first axis, the last one possibly shorter. */
+    private NDList batches(NDArray chunk) {
+        long rows = chunk.getShape().get(0);
+        int count = (int) ((rows + batchSize - 1) / batchSize);
         if (count == 1) {
             return new NDList(chunk);
         }
