@@ -10,19 +10,21 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.trainingplatform.contract.Layer;
 import dev.trainingplatform.contract.LossType;
-import dev.trainingplatform.ml.model.ScriptedForward;
+import dev.trainingplatform.ml.model.ScriptedModel;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A whole training step in one engine call: the forward pass ({@link ScriptedForward}), the loss and
- * the batch's count of right predictions ({@link FusedLoss}'s), the gradients
- * ({@code torch.autograd.grad}), the finiteness check and the fused Adam update ({@link FusedAdam}'s),
+ * A whole training step in one engine call: the forward pass ({@link ScriptedModel}), the loss and
+ * the batch's count of right predictions ({@link FusedLoss}'s), the gradients (the model's backward
+ * statements, ScriptedModel's, without autograd), the finiteness check and the fused Adam update
+ * ({@link FusedAdam}'s),
  * compiled from TorchScript source when the job starts, on the model's own parameter arrays and the
  * optimizer's own state.
  *
@@ -84,30 +86,26 @@ final class CompiledStep implements AutoCloseable {
         if (crossEntropy && outputShape.dimension() != 2) {
             return null;
         }
-        if (RecordedCall.unavailable() != null) {
-            LOG.warn("no compiled step on this DJL version, stepping by DJL's operations: {}", RecordedCall.unavailable());
-            return null;
-        }
-        ScriptedForward forward = ScriptedForward.of(layers, sequential);
-        // The update's lists are the trainable parameters in the model's order; the forward must index the same.
-        if (forward == null || !sameParameters(forward, adam)) {
+        ScriptedModel scripted = ScriptedModel.of(layers, sequential);
+        // The update's lists are the trainable parameters in the model's order; the script must index the same.
+        if (scripted == null || !sameParameters(scripted, adam)) {
             return null;
         }
         try {
             return new CompiledStep(TorchScriptModule.load((PtNDManager) manager, "CompiledStep",
-                    source(forward, adam, crossEntropy)), adam, crossEntropy);
+                    source(scripted, adam, crossEntropy)), adam, crossEntropy);
         } catch (EngineException | ClassCastException e) {
             LOG.warn("no compiled step on this engine, stepping by DJL's operations: {}", e.toString());
             return null;
         }
     }
 
-    private static boolean sameParameters(ScriptedForward forward, FusedAdam adam) {
-        if (forward.parameters().size() != adam.parameters().size()) {
+    private static boolean sameParameters(ScriptedModel scripted, FusedAdam adam) {
+        if (scripted.parameters().size() != adam.parameters().size()) {
             return false;
         }
-        for (int i = 0; i < forward.parameters().size(); i++) {
-            if (forward.parameters().get(i) != adam.parameters().get(i)) {
+        for (int i = 0; i < scripted.parameters().size(); i++) {
+            if (scripted.parameters().get(i) != adam.parameters().get(i)) {
                 return false;
             }
         }
@@ -118,20 +116,18 @@ final class CompiledStep implements AutoCloseable {
      * The step's TorchScript: the batch, its labels, and the update's state as four lists (the
      * weights, which the forward pass indexes, the first and second moments, the step counters).
      */
-    static String source(ScriptedForward forward, FusedAdam adam, boolean crossEntropy) {
-        StringBuilder body = new StringBuilder();
+    static String source(ScriptedModel model, FusedAdam adam, boolean crossEntropy) {
+        // No autograd: the gradients are the model's backward statements (ScriptedModel says why).
+        StringBuilder body = new StringBuilder("torch.set_grad_enabled(False)\n");
         String[] names = {"lr", "beta1", "beta2", "weight_decay", "eps"};
         double[] values = adam.hyperparameters();
         for (int i = 0; i < names.length; i++) {
-            body.append(names[i]).append(" = ").append(ScriptedForward.literal(values[i])).append('\n');
+            body.append(names[i]).append(" = ").append(ScriptedModel.literal(values[i])).append('\n');
         }
-        body.append(forward.statements());
-        body.append(FusedLoss.statements(crossEntropy, ScriptedForward.OUTPUT));
+        body.append(model.forward());
+        body.append(FusedLoss.statementsWithGradient(crossEntropy, ScriptedModel.OUTPUT, ScriptedModel.OUTPUT_GRADIENT));
+        body.append(model.backward());
         body.append("""
-                grads = annotate(List[Tensor], [])
-                for g in torch.autograd.grad([loss], params):
-                  grads.append(unchecked_cast(Tensor, g))
-                torch.set_grad_enabled(False)
                 %s
                 finite = bool(torch.isfinite(loss)) and not bool(found_inf)
                 if finite:
@@ -148,16 +144,14 @@ final class CompiledStep implements AutoCloseable {
                   __parameters__ = []
                   __buffers__ = []
                   def forward(self: __torch__.CompiledStep, %s: Tensor, labels: Tensor, %s: List[Tensor], exp_avgs: List[Tensor], exp_avg_sqs: List[Tensor], steps: List[Tensor]) -> Tensor:
-                %s""", ScriptedForward.INPUT, ScriptedForward.PARAMETERS, body.toString().indent(4));
+                %s""", ScriptedModel.INPUT, ScriptedModel.PARAMETERS, body.toString().indent(4));
     }
 
     /**
-     * One step on a batch: applied only where the loss and every gradient are finite. Call it while a
-     * gradient collector is open (DJL's gradient recording is off otherwise).
+     * One step on a batch: applied only where the loss and every gradient are finite.
      */
     Outcome run(NDArray data, NDArray labels) {
-        // With the gradient recorded: the step differentiates its own forward pass. Run by libtorch's
-        // plain interpreter: its profiling executor checks every one of the step's inputs on every
+        // Run by libtorch's plain interpreter: its profiling executor checks every one of the step's inputs on every
         // call and has nothing to fuse on a CPU (regression's step 7-20 % faster without it). The
         // setting belongs to the calling thread and is put back after the call.
         float[] figures;
@@ -165,7 +159,7 @@ final class CompiledStep implements AutoCloseable {
             arguments[0] = x;
             arguments[1] = y;
             JniUtils.setGraphExecutorOptimize(false);
-            try (IValue result = RecordedCall.run(module, "forward", arguments)) {
+            try (IValue result = IValueUtils.runMethod(module, "forward", arguments)) {
                 PtNDArray out = result.toTensor((PtNDManager) data.getManager());
                 try {
                     figures = out.toFloatArray();

@@ -44,6 +44,27 @@ final class FusedLoss implements AutoCloseable {
                         + "correct = torch.zeros_like(loss)\n";
     }
 
+    /**
+     * What {@link #statements} sets, computed as the same kernels compute it (the cross-entropy is a
+     * log-softmax and a negative log-likelihood), and besides {@code gradient}: the gradient of
+     * {@code loss} with respect to {@code p}, by the kernels autograd's backward pass calls for them.
+     * For a step that runs without autograd (ScriptedModel's backward).
+     */
+    static String statementsWithGradient(boolean crossEntropy, String p, String gradient) {
+        return crossEntropy
+                ? "target = torch.reshape(labels, [-1]).long()\n"
+                        + "log_p = torch.log_softmax(" + p + ", 1)\n"
+                        + "nll = torch.nll_loss_forward(log_p, target, None, 1, -100)\n"
+                        + "loss = nll[0]\n"
+                        + "correct = torch.sum(torch.eq(torch.argmax(" + p + ", 1), target)).float()\n"
+                        + gradient + " = torch._log_softmax_backward_data(torch.nll_loss_backward(torch.ones_like(loss), "
+                        + "log_p, target, None, 1, -100, nll[1]), log_p, 1, log_p.dtype)\n"
+                : "target = torch.reshape(labels, torch.size(" + p + "))\n"
+                        + "loss = torch.mse_loss(" + p + ", target, 1)\n"
+                        + "correct = torch.zeros_like(loss)\n"
+                        + gradient + " = torch.mse_loss_backward(torch.ones_like(loss), " + p + ", target, 1)\n";
+    }
+
     private static String source(boolean crossEntropy) {
         return """
                 class FusedLoss(Module):

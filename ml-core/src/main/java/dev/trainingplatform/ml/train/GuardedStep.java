@@ -144,11 +144,8 @@ final class GuardedStep implements AutoCloseable {
     /** @return true if the step was applied (and added to {@code totals}); false if it was skipped */
     boolean run(NDList data, NDList labels, EpochTotals totals) {
         if (compiled != null) {
-            CompiledStep.Outcome outcome;
-            // DJL records gradients only while a collector is open; the compiled step takes its own.
-            try (GradientCollector recording = trainer.newGradientCollector()) {
-                outcome = compiled.run(data.singletonOrThrow(), labels.singletonOrThrow());
-            }
+            // No gradient collector: the compiled step computes its gradients without autograd.
+            CompiledStep.Outcome outcome = compiled.run(data.singletonOrThrow(), labels.singletonOrThrow());
             if (outcome.applied()) {
                 totals.add(outcome.loss(), Math.max(outcome.correct(), 0), labels.singletonOrThrow().size());
             }

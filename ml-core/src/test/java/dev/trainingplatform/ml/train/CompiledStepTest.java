@@ -143,6 +143,29 @@ class CompiledStepTest {
     }
 
     @Test
+    void gradientsPassBackThroughEveryLayerBetweenDenseLayers() {
+        // Every layer without parameters between two dense layers, so that each one's backward
+        // statement is used (before the first dense layer none is needed). With weight decay: Adam's
+        // update is otherwise blind to a gradient off by a constant factor (a rescale's).
+        List<Layer> layers = List.of(
+                Presets.layer("flatten"),
+                Presets.layer("dense", "units", 4L),
+                Presets.layer("tanh"),
+                Presets.layer("flatten", "order", "channelsLast"),
+                Presets.layer("rescale", "scale", 0.5, "offset", 0.25),
+                Presets.layer("dense", "units", 6L),
+                Presets.layer("gelu"),
+                Presets.layer("flatten"),
+                Presets.layer("sigmoid"),
+                Presets.layer("relu"),
+                Presets.layer("dense", "units", 3L, "bias", false));
+        List<Batch> batches = batches(15, 6, 6, row -> row[4] > 0.5f ? 2f : row[1] > 0 ? 1f : 0f, 9, 1f);
+        Run compiled = train(layers, new Shape(2, 3), LossType.SOFTMAX_CROSS_ENTROPY, adam(0.02, 0.05), batches, true);
+        Run operations = train(layers, new Shape(2, 3), LossType.SOFTMAX_CROSS_ENTROPY, adam(0.02, 0.05), batches, false);
+        assertSameTraining(compiled, operations, 1e-5f);
+    }
+
+    @Test
     void aChannelsLastFlattenIsCompiledInTheSameOrder() {
         // Two-channel 3x3 "images" flattened with the channels varying fastest: were the compiled step
         // to flatten in the other order, the dense layer's weights would learn in permuted places.
