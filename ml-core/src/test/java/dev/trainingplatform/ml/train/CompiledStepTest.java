@@ -127,9 +127,9 @@ class CompiledStepTest {
 
     @Test
     void aClassifierTrainsAsDjlsOperationsTrainIt() {
-        // Fashion-MNIST's preset on 6x6 "images": rescale, flatten, dense, relu, dense.
+        // Fashion-MNIST's preset on 6x6 "images": rescale (without an offset), flatten, dense, relu, dense.
         List<Layer> layers = List.of(
-                Presets.layer("rescale", "scale", 0.5, "offset", 0.25),
+                Presets.layer("rescale", "scale", 0.5),
                 Presets.layer("flatten"),
                 Presets.layer("dense", "units", 12L),
                 Presets.layer("relu"),
