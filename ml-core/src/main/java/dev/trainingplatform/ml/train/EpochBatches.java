@@ -10,6 +10,10 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * The batches of one epoch in an order that depends only on (seed, epoch), so the same job sees the
@@ -21,6 +25,10 @@ import java.util.SplittableRandom;
  * reused, so the data set is never held twice. Why not the engine's gather by index: libtorch's
  * advanced-indexing kernel copies element by element, a few percent of a small model's step, where
  * a row is one bulk copy here (docs/performance.md).
+ *
+ * <p>The next chunk is gathered on another thread while the current one trains, into the second of
+ * two buffers (the engine reads the first in place until the chunk's batches are done): the copy, a
+ * few percent of a small model's step, leaves the training thread for a core the step leaves idle.
  */
 final class EpochBatches {
 
@@ -32,6 +40,13 @@ final class EpochBatches {
     private static final long CHUNK_BYTES = 32L << 20;
     private static final int MAX_CHUNK_BATCHES = 64;
 
+    /** One thread for every job's gathers: a gather only copies Java arrays into a buffer, and jobs rarely overlap. */
+    private static final ExecutorService GATHERER = Executors.newSingleThreadExecutor(task -> {
+        Thread thread = new Thread(task, "epoch-batches-gather");
+        thread.setDaemon(true);
+        return thread;
+    });
+
     private final Split split;
     private final Shape sampleShape;
     private final int perSample;
@@ -39,8 +54,9 @@ final class EpochBatches {
     private final boolean dropLast;
     private final long seed;
     private final int chunkBatches;
-    private final ByteBuffer featureBuffer;
-    private final ByteBuffer labelBuffer;
+    /** Two of each: one the engine reads while the other is filled. */
+    private final ByteBuffer[] featureBuffers = new ByteBuffer[2];
+    private final ByteBuffer[] labelBuffers = new ByteBuffer[2];
 
     EpochBatches(Split split, int batchSize, boolean dropLast, long seed) {
         this(split, batchSize, dropLast, seed, chunkBatches(split, batchSize));
@@ -61,8 +77,11 @@ final class EpochBatches {
         this.seed = seed;
         this.chunkBatches = chunkBatches;
         int chunkRows = (int) Math.min((long) chunkBatches * batchSize, split.size());
-        this.featureBuffer = ByteBuffer.allocateDirect(chunkRows * perSample * Float.BYTES);
-        this.labelBuffer = ByteBuffer.allocateDirect(chunkRows * Float.BYTES);
+        // The second pair only where an epoch has a second chunk.
+        for (int i = 0; i < (chunkRows < split.size() ? 2 : 1); i++) {
+            featureBuffers[i] = ByteBuffer.allocateDirect(chunkRows * perSample * Float.BYTES);
+            labelBuffers[i] = ByteBuffer.allocateDirect(chunkRows * Float.BYTES);
+        }
     }
 
     static int[] permutation(int n, long seed, int epoch) {
@@ -88,36 +107,79 @@ final class EpochBatches {
 
     /**
      * Hands every batch of {@code epoch} to {@code step}; what a batch allocates is freed after its
-     * step, and a chunk's rows before the next chunk is gathered into the same buffer.
+     * step, and a chunk's rows before the chunk after next is gathered into the same buffer.
      *
      * @return false if the step stopped the epoch
      */
     boolean forEach(int epoch, NDManager manager, Step step) {
-        int n = split.size();
         int usable = Math.toIntExact(samplesPerEpoch());
-        int[] order = permutation(n, seed, epoch);
+        int[] order = permutation(split.size(), seed, epoch);
         int chunkRows = chunkBatches * batchSize;
-        for (int chunkStart = 0; chunkStart < usable; chunkStart += chunkRows) {
-            int rows = Math.min(usable, chunkStart + chunkRows) - chunkStart;
-            try (NDManager chunk = manager.newSubManager()) {
-                NDArray x = chunk.create(gather(featureBuffer, split.features(), perSample, order, chunkStart, rows),
-                        new Shape(rows).addAll(sampleShape), DataType.FLOAT32);
-                NDArray y = chunk.create(gather(labelBuffer, split.labels(), 1, order, chunkStart, rows),
-                        new Shape(rows), DataType.FLOAT32);
-                // The chunk's batches as views, made in one engine call (one chunk of one batch, as a
-                // full-batch job's, is its own batch): DJL's indexing makes four JNI calls and an index
-                // object per slice, which was 6 % of the regression workload's step.
-                NDList xs = batches(x);
-                NDList ys = batches(y);
-                for (int i = 0; i < xs.size(); i++) {
-                    try (NDManager batch = chunk.newSubManager()) {
-                        NDArray xb = xs.get(i);
-                        NDArray yb = ys.get(i);
-                        xb.attach(batch);
-                        yb.attach(batch);
-                        if (!step.accept(new NDList(xb), new NDList(yb))) {
-                            return false;
-                        }
+        CompletableFuture<Chunk> next = gather(order, 0, Math.min(usable, chunkRows), 0, false);
+        try {
+            for (int chunkStart = 0, k = 0; chunkStart < usable; chunkStart += chunkRows, k++) {
+                Chunk gathered = await(next);
+                int nextStart = chunkStart + chunkRows;
+                // The buffer the chunk before this one was read from, its arrays all closed by now.
+                next = nextStart < usable
+                        ? gather(order, nextStart, Math.min(usable, nextStart + chunkRows) - nextStart, (k + 1) % 2, true)
+                        : null;
+                if (!trainOn(gathered, manager, step)) {
+                    return false;
+                }
+            }
+            return true;
+        } finally {
+            // Never leave a gather writing into a buffer that the next call will use.
+            if (next != null) {
+                next.handle((chunk, failure) -> null).join();
+            }
+        }
+    }
+
+    /** A chunk's rows, gathered into buffer pair {@code index}. */
+    private record Chunk(int rows, ByteBuffer features, ByteBuffer labels) {}
+
+    private CompletableFuture<Chunk> gather(int[] order, int from, int rows, int index, boolean ahead) {
+        ByteBuffer features = featureBuffers[index];
+        ByteBuffer labels = labelBuffers[index];
+        if (!ahead) {
+            return CompletableFuture.completedFuture(new Chunk(rows, gather(features, split.features(), perSample, order,
+                    from, rows), gather(labels, split.labels(), 1, order, from, rows)));
+        }
+        return CompletableFuture.supplyAsync(() -> new Chunk(rows, gather(features, split.features(), perSample,
+                order, from, rows), gather(labels, split.labels(), 1, order, from, rows)), GATHERER);
+    }
+
+    private static Chunk await(CompletableFuture<Chunk> chunk) {
+        try {
+            return chunk.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** Hands each of the chunk's batches to the step; what they allocate, and the chunk's arrays, are freed after. */
+    private boolean trainOn(Chunk gathered, NDManager manager, Step step) {
+        try (NDManager chunk = manager.newSubManager()) {
+            NDArray x = chunk.create(gathered.features(), new Shape(gathered.rows()).addAll(sampleShape), DataType.FLOAT32);
+            NDArray y = chunk.create(gathered.labels(), new Shape(gathered.rows()), DataType.FLOAT32);
+            // The chunk's batches as views, made in one engine call (one chunk of one batch, as a
+            // full-batch job's, is its own batch): DJL's indexing makes four JNI calls and an index
+            // object per slice, which was 6 % of the regression workload's step.
+            NDList xs = batches(x);
+            NDList ys = batches(y);
+            for (int i = 0; i < xs.size(); i++) {
+                try (NDManager batch = chunk.newSubManager()) {
+                    NDArray xb = xs.get(i);
+                    NDArray yb = ys.get(i);
+                    xb.attach(batch);
+                    yb.attach(batch);
+                    if (!step.accept(new NDList(xb), new NDList(yb))) {
+                        return false;
                     }
                 }
             }

@@ -80,4 +80,32 @@ class EpochBatchesTest {
     void aStepCanStopTheEpoch() {
         assertThat(epoch(103, 10, false, 4, 1, 3)).hasSize(3);
     }
+
+    @Test
+    void anEpochStoppedWhileTheNextChunkWasGatheredLeavesTheNextEpochWhole() {
+        DjlRuntime.engine();
+        float[] x = new float[200];
+        float[] y = new float[100];
+        for (int i = 0; i < 100; i++) {
+            x[2 * i] = i;
+            x[2 * i + 1] = -i;
+            y[i] = i;
+        }
+        List<Float> again = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            EpochBatches epochs = new EpochBatches(new Split(x, new Shape(2), y), 5, false, 42, 2);
+            int[] seen = {0};
+            // stops in the first chunk, with the second one's gather under way
+            assertThat(epochs.forEach(1, manager, (data, labels) -> ++seen[0] < 1)).isFalse();
+            assertThat(epochs.forEach(1, manager, (data, labels) -> {
+                float[] f = data.singletonOrThrow().toFloatArray();
+                for (float label : labels.singletonOrThrow().toFloatArray()) {
+                    again.add(label);
+                }
+                assertThat(f[0]).isEqualTo(again.get(again.size() - f.length / 2));
+                return true;
+            })).isTrue();
+        }
+        assertThat(again).isEqualTo(flat(epoch(100, 5, false, 64, 1, Integer.MAX_VALUE)));
+    }
 }
