@@ -44,6 +44,10 @@ public class CheckpointEvaluator {
                 .setFinalCheckpoint(checkpoint.getFinalCheckpoint());
         LOG.infof("evaluating %s", checkpoint.getCheckpointId());
         try {
+            if (checkpoint.getEvaluationBatchSize() < 1) {
+                throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID,
+                        "evaluationBatchSize must be positive, got " + checkpoint.getEvaluationBatchSize());
+            }
             byte[] params = parameters.verifiedBytes(checkpoint);
             LoadedDataset data = datasets.load(checkpoint.getDataset());
             TestSetEvaluation.Outcome outcome = CheckpointEvaluation.evaluate(checkpoint.getModel().getLayers(),

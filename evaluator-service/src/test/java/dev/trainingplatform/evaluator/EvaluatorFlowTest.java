@@ -149,6 +149,15 @@ class EvaluatorFlowTest {
     }
 
     @Test
+    void aCheckpointWithoutAPositiveEvaluationBatchSizeIsRefused() {
+        String jobId = "batch-" + UUID.randomUUID();
+        send(checkpoint(jobId).setEvaluationBatchSize(0).build());
+        EvaluationResult r = resultFor(jobId);
+        assertThat(r.getError().getCode()).isEqualTo(ErrorCode.CHECKPOINT_INVALID);
+        assertThat(r.getError().getMessage()).contains("evaluationBatchSize must be positive, got 0");
+    }
+
+    @Test
     void aMalformedCheckpointGoesToItsDeadLetterTopicAndTheNextIsStillEvaluated() {
         String key = "garbage-" + UUID.randomUUID();
         client.send(Topics.CHECKPOINTS, key, "nonsense".getBytes(StandardCharsets.UTF_8));

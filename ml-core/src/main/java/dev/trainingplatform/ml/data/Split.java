@@ -1,12 +1,10 @@
 package dev.trainingplatform.ml.data;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
 /**
  * One split of a data set held in two flat arrays: no per-sample objects; training batches are
- * copied row by row from them, evaluation batches sliced from the whole split as one NDArray.
+ * copied row by row from them (EpochBatches), evaluation batches likewise (TestSetEvaluation).
  *
  * @param features    all samples, row-major, each of {@code sampleShape}
  * @param labels      class index (as a float) or regression target, one per sample
@@ -23,14 +21,6 @@ public record Split(float[] features, Shape sampleShape, float[] labels) {
 
     public int size() {
         return labels.length;
-    }
-
-    public NDArray featuresArray(NDManager manager) {
-        return manager.create(features, new Shape(size()).addAll(sampleShape));
-    }
-
-    public NDArray labelsArray(NDManager manager) {
-        return manager.create(labels, new Shape(size()));
     }
 
     /** The first {@code n} samples (all when n is null or larger). */

@@ -122,6 +122,9 @@ public final class Training {
                         : "each step by DJL's operations");
                 GuardedStep.EpochTotals totals = new GuardedStep.EpochTotals(classifier);
                 EpochBatches batches = new EpochBatches(train, batchSize, dropLast, job.getSeed());
+                TestSetEvaluation testSet = job.getTestEveryEpoch()
+                        ? new TestSetEvaluation(test, job.getEvaluationBatchSize(), plan.data().classNames().size())
+                        : null;
                 long started = System.nanoTime();
                 int[] consecutive = {0}; // non-finite steps in a row, across epochs
                 int firstEpoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1;
@@ -165,8 +168,7 @@ public final class Training {
                     Double testLoss = null;
                     Double testAccuracy = null;
                     if (job.getTestEveryEpoch()) {
-                        TestSetEvaluation.Outcome t = TestSetEvaluation.run(model.getBlock(), loss, test,
-                                job.getEvaluationBatchSize(), plan.data().classNames().size(), dataManager);
+                        TestSetEvaluation.Outcome t = testSet.run(model.getBlock(), loss, dataManager);
                         testLoss = t.meanLoss();
                         testAccuracy = t.accuracy();
                     }
