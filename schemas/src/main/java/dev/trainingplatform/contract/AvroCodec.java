@@ -22,11 +22,14 @@ public final class AvroCodec<T extends SpecificRecord> {
     private final Class<T> type;
     private final BinaryMessageEncoder<T> encoder;
     private final BinaryMessageDecoder<T> decoder;
+    private final Schema schema;
+    private final long fingerprint;
 
     private AvroCodec(Class<T> type) {
         this.type = type;
         SpecificData model = SpecificData.getForClass(type);
-        Schema schema = model.getSchema(type);
+        this.schema = model.getSchema(type);
+        this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema);
     }
@@ -54,12 +57,16 @@ public final class AvroCodec<T extends SpecificRecord> {
         if (bytes.length < 10 || (bytes[0] & 0xff) != 0xC3 || bytes[1] != 0x01) {
             throw new UndecodableRecordException("not Avro single-object encoding (no C3 01 marker), expected " + what);
         }
+        if (writerFingerprint(bytes) == fingerprint) {
+            // Every length and count must fit in the record before Avro allocates for it.
+            AvroBounds.check(schema, bytes, 10);
+        }
         try {
             return decoder.decode(bytes);
         } catch (MissingSchemaException e) {
             throw new UndecodableRecordException("unknown writer schema fingerprint "
                     + fingerprintHex(bytes) + ", expected " + what + " (fingerprint "
-                    + String.format("%016x", SchemaNormalization.parsingFingerprint64(schema())) + ")");
+                    + String.format("%016x", fingerprint) + ")");
         } catch (BadHeaderException e) {
             throw new UndecodableRecordException("bad Avro single-object header: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
@@ -68,7 +75,15 @@ public final class AvroCodec<T extends SpecificRecord> {
     }
 
     public Schema schema() {
-        return SpecificData.getForClass(type).getSchema(type);
+        return schema;
+    }
+
+    private static long writerFingerprint(byte[] bytes) {
+        long f = 0;
+        for (int i = 9; i >= 2; i--) {
+            f = (f << 8) | (bytes[i] & 0xff);
+        }
+        return f;
     }
 
     private static String fingerprintHex(byte[] bytes) {

@@ -76,4 +76,84 @@ class AvroCodecTest {
         assertThatThrownBy(() -> codec.decode(truncated)).isInstanceOf(UndecodableRecordException.class)
                 .hasMessageContaining("corrupt Avro body");
     }
+
+    /** The single-object header of {@code type}'s current schema followed by {@code body}. */
+    private static byte[] headerAnd(Class<? extends org.apache.avro.specific.SpecificRecord> type, int... body) {
+        long fingerprint = SchemaNormalization.parsingFingerprint64(
+                org.apache.avro.specific.SpecificData.get().getSchema(type));
+        ByteBuffer b = ByteBuffer.allocate(10 + body.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0xC3).put((byte) 0x01).putLong(fingerprint);
+        for (int x : body) {
+            b.put((byte) x);
+        }
+        return b.array();
+    }
+
+    /** Avro's zig-zag varint of n, as unsigned bytes. */
+    private static int[] varint(long n) {
+        long z = (n << 1) ^ (n >> 63);
+        java.util.List<Integer> out = new java.util.ArrayList<>();
+        while ((z & ~0x7fL) != 0) {
+            out.add((int) ((z & 0x7f) | 0x80));
+            z >>>= 7;
+        }
+        out.add((int) z);
+        return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
+    void aSixteenByteCheckpointClaimingAHugeStringIsRefusedWithoutAllocatingIt() {
+        // The evaluator's killer: the checkpoint's first field (jobId) claims 2^31-16 bytes.
+        int[] claim = varint((1L << 31) - 16);
+        byte[] record = headerAnd(Checkpoint.class, java.util.stream.IntStream.concat(Arrays.stream(claim),
+                java.util.stream.IntStream.of(0x41)).toArray());
+        assertThat(record.length).isLessThanOrEqualTo(16);
+        assertThatThrownBy(() -> AvroCodec.of(Checkpoint.class).decode(record))
+                .isInstanceOf(UndecodableRecordException.class)
+                .hasMessageContaining("Checkpoint.jobId claims a length of 2147483632 bytes but only 1 are left");
+    }
+
+    @Test
+    void aCollectionClaimingMoreItemsThanBytesLeftIsRefused() {
+        // A job whose labels map is the last field of the record.
+        AvroCodec<TrainingJob> codec = AvroCodec.of(TrainingJob.class);
+        TrainingJob job = TrainingJob.newBuilder().setJobId("a")
+                .setModel(ModelSpec.newBuilder().setLayers(java.util.List.of()).build())
+                .setDataset(DatasetSpec.newBuilder().setName("x").build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.SGD).setLearningRate(0.1).build())
+                .setBatchSize(1).setEpochs(1)
+                .setLabels(java.util.Map.of()).build();
+        byte[] valid = codec.encode(job);
+        // The last byte is the labels map's closing zero count: claim 2^30 entries there instead.
+        int[] claim = varint(1L << 30);
+        byte[] hostile = Arrays.copyOf(valid, valid.length - 1 + claim.length);
+        for (int i = 0; i < claim.length; i++) {
+            hostile[valid.length - 1 + i] = (byte) claim[i];
+        }
+        assertThatThrownBy(() -> codec.decode(hostile)).isInstanceOf(UndecodableRecordException.class)
+                .hasMessageContaining("TrainingJob.labels claims 1073741824 items");
+    }
+
+    @Test
+    void aNegativeLengthAndAnOverlongNumberAreRefused() {
+        AvroCodec<JobStatus> codec = AvroCodec.of(JobStatus.class);
+        assertThatThrownBy(() -> codec.decode(headerAnd(JobStatus.class, varint(-5))))
+                .isInstanceOf(UndecodableRecordException.class).hasMessageContaining("claims a length of -5");
+        assertThatThrownBy(() -> codec.decode(headerAnd(JobStatus.class, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                0xff, 0xff, 0xff, 0x01))).isInstanceOf(UndecodableRecordException.class)
+                .hasMessageContaining("longer than 10 bytes");
+    }
+
+    @Test
+    void everyContractRecordStillRoundTripsThroughTheBoundsCheck() {
+        Checkpoint checkpoint = Checkpoint.newBuilder().setJobId("j").setCheckpointId("j/1").setEpoch(1).setTotalEpochs(1)
+                .setFinalCheckpoint(true).setModel(ModelSpec.newBuilder().setLayers(java.util.List.of(Layer.newBuilder()
+                        .setType("normalize").setArgs(java.util.Map.of("mean", java.util.List.of(0.5, 0.25),
+                                "std", java.util.List.of(1.0, 2.0), "flag", true, "name", "x")).build())).build())
+                .setDataset(DatasetSpec.newBuilder().setName("x").build()).setLoss(LossType.MSE).setParameterCount(3)
+                .setParameters(ByteBuffer.wrap(new byte[] {1, 2, 3})).setParametersSha256("00")
+                .setTimestamp(Instant.ofEpochMilli(5)).build();
+        AvroCodec<Checkpoint> codec = AvroCodec.of(Checkpoint.class);
+        assertThat(codec.decode(codec.encode(checkpoint))).isEqualTo(checkpoint);
+    }
 }
