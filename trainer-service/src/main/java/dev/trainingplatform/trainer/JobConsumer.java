@@ -1,6 +1,7 @@
 package dev.trainingplatform.trainer;
 
 import dev.trainingplatform.contract.AvroCodec;
+import dev.trainingplatform.contract.ContractLimits;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.contract.UndecodableRecordException;
 import io.smallrye.common.annotation.Blocking;
@@ -27,19 +28,35 @@ public class JobConsumer {
     JobRunner runner;
 
     @Inject
+    JobDeadLetters deadLetters;
+
+    @Inject
     @io.smallrye.common.annotation.Identifier("trainer-jobs-partitions")
     JobPartitions partitions;
 
     @Incoming("jobs")
     @Blocking // on a worker thread, one message at a time (ordered)
     public CompletionStage<Void> onJob(Message<byte[]> message) {
+        var record = message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
+        byte[] value = message.getPayload();
+        if (record != null && value != null && value.length > ContractLimits.MAX_JOB_RECORD_BYTES) {
+            // Checked before decoding, and never copied: see JobDeadLetters.
+            deadLetters.byReference(record, value.length, "a record of " + value.length + " bytes on training.jobs, "
+                    + "more than the " + ContractLimits.MAX_JOB_RECORD_BYTES + " a TrainingJob may take; not decoded");
+            return message.ack();
+        }
         TrainingJob job;
         try {
-            job = JOBS.decode(message.getPayload());
+            job = JOBS.decode(value);
         } catch (UndecodableRecordException e) {
             return message.nack(e);
         }
-        var record = message.getMetadata(IncomingKafkaRecordMetadata.class).orElse(null);
+        if (record != null && job.getJobId() != null && job.getJobId().length() > ContractLimits.MAX_ECHOED_JOB_ID_CHARS) {
+            // A status keyed by it would be too large to publish: no status, the reason on the DLQ.
+            deadLetters.byReference(record, value.length, "jobId of " + job.getJobId().length()
+                    + " characters; a job id is 1 to " + ContractLimits.MAX_JOB_ID_CHARS + " characters");
+            return message.ack();
+        }
         java.util.function.BooleanSupplier owned = record == null ? () -> true
                 : () -> partitions.owns(record.getTopic(), record.getPartition());
         if (!owned.getAsBoolean()) {
@@ -49,7 +66,7 @@ public class JobConsumer {
         }
         try {
             runner.run(job, owned);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             // JobRunner turns a job's own failures into a FAILED status; what still escapes is the
             // platform failing (e.g. the broker refusing the status). Keep the record, with the reason.
             LOG.errorf(e, "job %s could not be handled; sending its record to the dead-letter topic", job.getJobId());

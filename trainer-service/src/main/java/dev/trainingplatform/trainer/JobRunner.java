@@ -135,7 +135,8 @@ public class JobRunner {
             if (attempt > config.limits().maxAttempts()) {
                 hasResumePoint[0] = true; // an earlier attempt may have left one
                 status.failed(jobId, attempt - 1, ErrorCode.INTERNAL_ERROR, "given up after " + (attempt - 1)
-                        + " attempts that did not finish (the trainer running it stopped; last state "
+                        + " attempts that did not finish: the trainer running it crashed or stopped " + (attempt - 1)
+                        + " times, so it is not run again (last state "
                         + previous.get().getState() + " after " + previous.get().getEpochsCompleted() + " epochs)",
                         previous.get().getEpochsCompleted());
                 trainerMetrics.jobFailed(ErrorCode.INTERNAL_ERROR);
@@ -219,7 +220,10 @@ public class JobRunner {
         } catch (JobRejectedException e) {
             status.failed(jobId, attempt, e.code(), e.getMessage(), epochsDone[0]);
             trainerMetrics.jobFailed(e.code());
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } catch (RuntimeException | Error e) {
+            // Whatever the job did (a stack overflow, a heap exhausted by its model), the trainer
+            // reports it and takes the next job. A native crash takes the process down instead: the
+            // attempt counter above ends such a job after maxAttempts deliveries.
             LOG.errorf(e, "job %s failed unexpectedly", jobId);
             status.failed(jobId, attempt, ErrorCode.INTERNAL_ERROR, "internal error: " + e, epochsDone[0]);
             trainerMetrics.jobFailed(ErrorCode.INTERNAL_ERROR);

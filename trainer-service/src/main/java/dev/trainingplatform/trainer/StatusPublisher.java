@@ -1,5 +1,6 @@
 package dev.trainingplatform.trainer;
 
+import dev.trainingplatform.contract.ContractLimits;
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
@@ -46,6 +47,9 @@ public class StatusPublisher {
     }
 
     private void send(JobStatus s) {
+        // User text (a job's argument names, a data file's name) can be echoed in the message; a status
+        // over the topic's 1 MB would be refused and stop the trainer, so the message is clipped.
+        s.setMessage(ContractLimits.clip(s.getMessage()));
         LOG.infof("job %s %s%s", s.getJobId(), s.getState(), s.getMessage() == null ? "" : ": " + (s.getErrorCode() == null ? "" : s.getErrorCode() + " ") + s.getMessage());
         status.sendMessageAndAwait(KafkaRecord.of(s.getJobId(), s));
     }

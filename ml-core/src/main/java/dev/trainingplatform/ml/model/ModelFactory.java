@@ -52,9 +52,16 @@ public final class ModelFactory {
      * @param inputShape shape of one sample, without the batch axis
      */
     public static BuiltModel build(List<Layer> layers, Shape inputShape) {
-        if (layers == null || layers.isEmpty()) {
-            throw new JobRejectedException(ErrorCode.INVALID_MODEL, "the model has no layers");
-        }
+        return build(layers, inputShape, Integer.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * Refuses a layer list over {@code maxLayers} before looking at a layer, and a model over
+     * {@code maxParameters} before the layer that would pass it allocates its parameters: each
+     * layer's count comes from its arguments and input shape ({@link #parametersOf}).
+     */
+    public static BuiltModel build(List<Layer> layers, Shape inputShape, int maxLayers, long maxParameters) {
+        checkLayerCount(layers, maxLayers);
         DjlRuntime.engine();
         List<Shape> inputs = new ArrayList<>();
         Shape shape = inputShape;
@@ -64,6 +71,11 @@ public final class ModelFactory {
                 LayerArgs args = new LayerArgs(i, layers.get(i));
                 Block block = layer(args, shape);
                 args.rejectUnknown();
+                long declared = parametersOf(args, shape);
+                if (sum(parameters, declared) > maxParameters) {
+                    throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, args.where() + " brings the model to "
+                            + sum(parameters, declared) + " parameters, more than this service's limit of " + maxParameters);
+                }
                 Shape batched = new Shape(1).addAll(shape);
                 Shape out;
                 try {
@@ -84,9 +96,16 @@ public final class ModelFactory {
                         throw args.invalid("input of shape " + shape + " gives an empty output " + out.slice(1));
                     }
                 }
+                long allocated = 0;
                 for (Pair<String, Parameter> p : block.getParameters()) {
-                    parameters += p.getValue().getArray().size();
+                    allocated += p.getValue().getArray().size();
                 }
+                if (allocated != declared) {
+                    // parametersOf and the block disagree: a bug here, never the job's fault.
+                    throw new IllegalStateException(args.where() + ": " + allocated + " parameters allocated but "
+                            + declared + " declared by ModelFactory.parametersOf");
+                }
+                parameters += allocated;
                 inputs.add(shape);
                 shape = out.slice(1);
             }
@@ -97,6 +116,89 @@ public final class ModelFactory {
             model.add(layer(new LayerArgs(i, layers.get(i)), inputs.get(i)));
         }
         return new BuiltModel(model, inputShape, shape, parameters);
+    }
+
+    /** Refuses an empty layer list and one over {@code maxLayers}, before any layer is looked at. */
+    public static void checkLayerCount(List<Layer> layers, int maxLayers) {
+        if (layers == null || layers.isEmpty()) {
+            throw new JobRejectedException(ErrorCode.INVALID_MODEL, "the model has no layers");
+        }
+        if (layers.size() > maxLayers) {
+            throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "the model has " + layers.size()
+                    + " layers, more than this service's limit of " + maxLayers);
+        }
+    }
+
+    /** Refuses a layer type outside the vocabulary, naming the layer, without building anything. */
+    public static void checkLayerTypes(List<Layer> layers) {
+        for (int i = 0; i < layers.size(); i++) {
+            String type = layers.get(i).getType();
+            if (!LAYER_TYPES.contains(type)) {
+                throw unknownType(new LayerArgs(i, layers.get(i)).where(), type);
+            }
+        }
+    }
+
+    private static JobRejectedException unknownType(String where, String type) {
+        return new JobRejectedException(ErrorCode.UNKNOWN_LAYER, where + ": unknown layer type '" + type
+                + "'; known types: " + String.join(", ", LAYER_TYPES));
+    }
+
+    /**
+     * How many parameters a layer will allocate for an input of shape {@code in}, from its arguments
+     * alone. Saturates at Long.MAX_VALUE instead of overflowing.
+     */
+    static long parametersOf(LayerArgs a, Shape in) {
+        switch (a.type()) {
+            case "dense": {
+                long units = a.positiveInt("units");
+                return sum(product(in.get(0), units), a.flag("bias", true) ? units : 0);
+            }
+            case "conv1d":
+            case "conv2d": {
+                int dims = a.type().equals("conv1d") ? 1 : 2;
+                long filters = a.positiveInt("filters");
+                long kernel = a.positiveInt("kernelSize");
+                long perFilter = in.get(0);
+                for (int d = 0; d < dims; d++) {
+                    perFilter = product(perFilter, kernel);
+                }
+                return sum(product(perFilter, filters), filters);
+            }
+            case "layerNorm":
+                return product(2, in.get(0));
+            case "tokenAndPositionEmbedding": {
+                long dim = a.positiveInt("dim");
+                return product(sum(a.positiveInt("vocabularySize"), a.positiveInt("maxLength")), dim);
+            }
+            case "transformerBlock": {
+                long heads = a.positiveInt("heads");
+                long dim = a.positiveInt("dim");
+                long ff = a.positiveInt("feedForward");
+                long projected = product(heads, dim);
+                long attention = sum(product(3, sum(product(dim, projected), projected)), sum(product(projected, dim), dim));
+                long feedForward = sum(sum(product(dim, ff), ff), sum(product(ff, dim), dim));
+                return sum(sum(attention, feedForward), product(4, dim));
+            }
+            default:
+                return 0;
+        }
+    }
+
+    private static long product(long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    private static long sum(long a, long b) {
+        try {
+            return Math.addExact(a, b);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
     }
 
     /** The kernel initializer a dense or convolution layer asks for; He normal is DJL's default. */
@@ -300,8 +402,7 @@ public final class ModelFactory {
                 return new TransformerBlock((int) heads, dim, feedForward, dropout, eps);
             }
             default:
-                throw new JobRejectedException(ErrorCode.UNKNOWN_LAYER, a.where() + ": unknown layer type '"
-                        + type + "'; known types: " + String.join(", ", LAYER_TYPES));
+                throw unknownType(a.where(), type);
         }
     }
 

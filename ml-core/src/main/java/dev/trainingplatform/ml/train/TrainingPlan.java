@@ -25,7 +25,8 @@ public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data,
      *              saved for)
      */
     public static TrainingPlan of(TrainingJob job, ModelSpec model, LoadedDataset data, JobLimits limits) {
-        ModelFactory.BuiltModel built = ModelFactory.build(model.getLayers(), data.train().sampleShape());
+        ModelFactory.BuiltModel built = ModelFactory.build(model.getLayers(), data.train().sampleShape(),
+                limits.maxLayers(), limits.maxParameters());
         checkOutput(job.getLoss(), built, data);
         checkTokenIds(model, data);
         if (built.parameterCount() > limits.maxParameters()) {

@@ -223,4 +223,36 @@ class ModelFactoryTest {
         assertThatThrownBy(() -> Presets.resolve(ModelSpec.newBuilder().setPreset("resnet-9000").build()))
                 .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_PRESET));
     }
+
+    @Test
+    void aModelOverTheParameterLimitIsRefusedBeforeTheLayerAllocatesIt() {
+        // Two billion units on 1 000 features would ask libtorch for 8 TB.
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("flatten"), layer("dense", "units", 2_000_000_000L)),
+                new Shape(1000), 256, 50_000_000L))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED))
+                .hasMessageContaining("layer 1 (dense) brings the model to 2002000000000 parameters")
+                .hasMessageContaining("limit of 50000000");
+    }
+
+    @Test
+    void aLayerListOverTheLayerLimitIsRefusedBeforeAnyLayerIsLookedAt() {
+        List<Layer> relus = java.util.Collections.nCopies(100_000, layer("relu"));
+        assertThatThrownBy(() -> ModelFactory.build(relus, new Shape(4), 256, Long.MAX_VALUE))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED))
+                .hasMessageContaining("100000 layers, more than this service's limit of 256");
+    }
+
+    @Test
+    void everyLayerKindDeclaresTheParametersItAllocates() {
+        // build() compares each layer's declared count with what it allocated and throws on a difference.
+        assertThat(ModelFactory.build(List.of(layer("conv2d", "filters", 5L, "kernelSize", 3L), layer("layerNorm"),
+                layer("pool", "size", 2L), layer("flatten"), layer("dense", "units", 7L, "bias", false),
+                layer("dense", "units", 3L)), new Shape(2, 9, 9)).parameterCount())
+                .isEqualTo(2 * 9 * 5 + 5 + 2 * 5 + 5 * 3 * 3 * 7 + 7 * 3 + 3);
+        assertThat(ModelFactory.build(List.of(layer("conv1d", "filters", 4L, "kernelSize", 5L), layer("globalPool"),
+                layer("dense", "units", 2L)), new Shape(3, 20)).parameterCount()).isEqualTo(3 * 5 * 4 + 4 + 4 * 2 + 2);
+        assertThat(ModelFactory.build(List.of(layer("tokenAndPositionEmbedding", "vocabularySize", 50L, "maxLength", 6L,
+                "dim", 8L), layer("transformerBlock", "heads", 2L, "dim", 8L, "feedForward", 16L), layer("globalPool"),
+                layer("dense", "units", 2L)), new Shape(6)).parameterCount()).isGreaterThan((50 + 6) * 8);
+    }
 }
