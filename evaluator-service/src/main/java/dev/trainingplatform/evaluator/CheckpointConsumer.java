@@ -2,6 +2,7 @@ package dev.trainingplatform.evaluator;
 
 import dev.trainingplatform.contract.AvroCodec;
 import dev.trainingplatform.contract.Checkpoint;
+import dev.trainingplatform.contract.ContractLimits;
 import dev.trainingplatform.contract.UndecodableRecordException;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -38,9 +39,19 @@ public class CheckpointConsumer {
         } catch (UndecodableRecordException e) {
             return message.nack(e);
         }
-        var result = evaluator.evaluate(checkpoint);
-        publisher.publish(result);
-        metrics.evaluated(result);
+        if (checkpoint.getJobId().length() > ContractLimits.MAX_JOB_ID_CHARS) {
+            // No trainer publishes such a checkpoint, and a result keyed by it might not fit its topic.
+            return message.nack(new UndecodableRecordException("jobId of " + checkpoint.getJobId().length()
+                    + " characters; a job id is 1 to " + ContractLimits.MAX_JOB_ID_CHARS + " characters"));
+        }
+        try {
+            var result = evaluator.evaluate(checkpoint);
+            publisher.publish(result);
+            metrics.evaluated(result);
+        } catch (RuntimeException | Error e) {
+            // The result could not be published (the broker refused it): keep the record, with the reason.
+            return message.nack(e);
+        }
         return message.ack();
     }
 }

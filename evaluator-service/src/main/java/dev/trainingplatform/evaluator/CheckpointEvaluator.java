@@ -34,6 +34,9 @@ public class CheckpointEvaluator {
     @Inject
     TestDataCache datasets;
 
+    @Inject
+    EvaluatorConfig config;
+
     public EvaluationResult evaluate(Checkpoint checkpoint) {
         long started = System.nanoTime();
         EvaluationResult.Builder result = EvaluationResult.newBuilder()
@@ -50,8 +53,9 @@ public class CheckpointEvaluator {
             }
             byte[] params = parameters.verifiedBytes(checkpoint);
             LoadedDataset data = datasets.load(checkpoint.getDataset());
-            TestSetEvaluation.Outcome outcome = CheckpointEvaluation.evaluate(checkpoint.getModel().getLayers(),
-                    checkpoint.getLoss(), params, data, checkpoint.getEvaluationBatchSize());
+            TestSetEvaluation.Outcome outcome = CheckpointEvaluation.evaluate(new CheckpointEvaluation.Claim(
+                            checkpoint.getModel().getLayers(), checkpoint.getLoss(), checkpoint.getParameterCount(), params),
+                    data, checkpoint.getEvaluationBatchSize(), config.limits().maxLayers(), config.limits().maxParameters());
             result.setNumSamples(outcome.samples()).setTestLoss(outcome.meanLoss());
             if (data.isClassification()) {
                 List<List<Long>> matrix = new ArrayList<>();
@@ -71,7 +75,8 @@ public class CheckpointEvaluator {
         } catch (JobRejectedException e) {
             LOG.warnf("cannot evaluate %s: %s", checkpoint.getCheckpointId(), e.getMessage());
             result.setError(new EvaluationError(e.code(), e.getMessage()));
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Whatever a checkpoint does to the evaluation, it gets an error result and the next one runs.
             LOG.errorf(e, "evaluation of %s failed", checkpoint.getCheckpointId());
             result.setError(new EvaluationError(ErrorCode.INTERNAL_ERROR, "internal error: " + e));
         }

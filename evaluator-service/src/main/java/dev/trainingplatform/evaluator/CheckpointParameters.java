@@ -53,6 +53,13 @@ public class CheckpointParameters {
                     + " is outside the checkpoint directories " + config.checkpointDirectories());
         }
         try {
+            long size = Files.size(file);
+            long most = config.limits().maxParameters() * Float.BYTES + (1 << 20);
+            if (size > most) {
+                throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "parameter file " + file + " has " + size
+                        + " bytes, more than a model of this service's limit of " + config.limits().maxParameters()
+                        + " parameters takes (" + most + ")");
+            }
             return Files.readAllBytes(file);
         } catch (IOException e) {
             throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "cannot read " + file + ": " + e.getMessage());

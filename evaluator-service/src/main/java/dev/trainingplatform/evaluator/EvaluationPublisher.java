@@ -1,5 +1,6 @@
 package dev.trainingplatform.evaluator;
 
+import dev.trainingplatform.contract.ContractLimits;
 import dev.trainingplatform.contract.EvaluationResult;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
@@ -16,6 +17,10 @@ public class EvaluationPublisher {
     MutinyEmitter<EvaluationResult> results;
 
     public void publish(EvaluationResult result) {
+        if (result.getError() != null) {
+            // The reason can echo a checkpoint's own text; an event over the topic's limit would be refused.
+            result.getError().setMessage(ContractLimits.clip(result.getError().getMessage()));
+        }
         results.sendMessageAndAwait(KafkaRecord.of(result.getJobId(), result));
     }
 }

@@ -12,6 +12,19 @@ public interface EvaluatorConfig {
     /** Directories parameter files named by a checkpoint's parametersUri may be read from. */
     List<String> checkpointDirectories();
 
+    Limits limits();
+
     interface Data extends DataSettings {
+    }
+
+    /** What the evaluator builds for a checkpoint at most; checked before anything is allocated. */
+    interface Limits {
+        /** Longest layer list. */
+        @io.smallrye.config.WithDefault("256")
+        int maxLayers();
+
+        /** Largest model; a parameter file over 4 bytes a parameter (plus 1 MiB of names) is not read. */
+        @io.smallrye.config.WithDefault("50000000")
+        long maxParameters();
     }
 }

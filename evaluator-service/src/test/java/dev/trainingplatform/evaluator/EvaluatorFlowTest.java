@@ -170,6 +170,85 @@ class EvaluatorFlowTest {
         assertThat(resultFor(jobId).getError()).isNull();
     }
 
+    /** A 16-byte record: Checkpoint's single-object header, then a jobId claiming 2^31-16 bytes. */
+    private static byte[] sixteenByteCheckpoint() {
+        ByteBuffer b = ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0xC3).put((byte) 0x01)
+                .putLong(org.apache.avro.SchemaNormalization.parsingFingerprint64(Checkpoint.getClassSchema()));
+        long zigzag = ((1L << 31) - 16) << 1;
+        while ((zigzag & ~0x7fL) != 0) {
+            b.put((byte) ((zigzag & 0x7f) | 0x80));
+            zigzag >>>= 7;
+        }
+        b.put((byte) zigzag);
+        while (b.hasRemaining()) {
+            b.put((byte) 'A');
+        }
+        return b.array();
+    }
+
+    @Test
+    void aSixteenByteCheckpointClaimingAHugeStringIsDeadLetteredAndTheEvaluatorStaysUp() throws Exception {
+        String key = "huge-claim-" + UUID.randomUUID();
+        client.send(Topics.CHECKPOINTS, key, sixteenByteCheckpoint());
+        List<ConsumerRecord<String, byte[]>> dead = client.awaitRecords(Topics.CHECKPOINTS_DLQ, key, r -> !r.isEmpty(), WAIT);
+        assertThat(new String(dead.get(0).headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8))
+                .contains("Checkpoint.jobId claims a length of 2147483632 bytes");
+        assertThat(get(readyUri)).contains("\"status\": \"UP\"");
+        String jobId = "after-huge-claim-" + UUID.randomUUID();
+        send(checkpoint(jobId).build());
+        assertThat(resultFor(jobId).getError()).isNull();
+    }
+
+    /** The MLP preset with another hidden width. */
+    private static ModelSpec mlpWithHiddenUnits(long units, boolean extraRelu) {
+        List<dev.trainingplatform.contract.Layer> layers = new java.util.ArrayList<>(List.of(
+                dev.trainingplatform.ml.model.Presets.layer("rescale", "scale", 1.0 / 255),
+                dev.trainingplatform.ml.model.Presets.layer("flatten"),
+                dev.trainingplatform.ml.model.Presets.layer("dense", "units", units),
+                dev.trainingplatform.ml.model.Presets.layer("relu"),
+                dev.trainingplatform.ml.model.Presets.layer("dense", "units", 10L)));
+        if (extraRelu) {
+            layers.add(3, dev.trainingplatform.ml.model.Presets.layer("relu"));
+        }
+        return ModelSpec.newBuilder().setLayers(layers).build();
+    }
+
+    @Test
+    void aForgedCheckpointClaimingAHugeModelIsRefusedBeforeItIsBuilt() {
+        String jobId = "forged-huge-" + UUID.randomUUID();
+        byte[] kilobyte = new byte[1024];
+        send(checkpoint(jobId).setModel(mlpWithHiddenUnits(1_500_000L, false)).setParameterCount(1_500_000L * 795 + 10)
+                .setParameters(ByteBuffer.wrap(kilobyte)).setParametersSha256(Sha256.of(kilobyte)).build());
+        EvaluationResult r = resultFor(jobId);
+        assertThat(r.getError().getCode()).isEqualTo(ErrorCode.CHECKPOINT_INVALID);
+        assertThat(r.getError().getMessage()).contains("claims 1192500010 parameters but carries 1024 bytes");
+        String honestCount = "forged-count-" + UUID.randomUUID();
+        send(checkpoint(honestCount).setModel(mlpWithHiddenUnits(1_500_000L, false)).build());
+        assertThat(resultFor(honestCount).getError().getMessage())
+                .contains("layer 2 (dense) brings the model to 1177500000 parameters, more than the checkpoint's "
+                        + "parameterCount of " + plan.built().parameterCount());
+    }
+
+    @Test
+    void parametersOfAnotherShapeAreRefusedWithTheLayerNamed() {
+        // Dense 64's layer list and parameter count, carrying the trained dense-128 parameters.
+        String jobId = "narrower-" + UUID.randomUUID();
+        long dense64 = 784 * 64 + 64 + 64 * 10 + 10;
+        send(checkpoint(jobId).setModel(mlpWithHiddenUnits(64, false)).setParameterCount(dense64).build());
+        EvaluationResult r = resultFor(jobId);
+        assertThat(r.getError().getCode()).isEqualTo(ErrorCode.CHECKPOINT_INVALID);
+        assertThat(r.getError().getMessage()).contains("layer 2 (dense) expects parameters of shapes [(64, 784), (64)]")
+                .contains("(128, 784)");
+        assertThat(r.getTestAccuracy()).isNull();
+
+        String extra = "extra-layer-" + UUID.randomUUID();
+        send(checkpoint(extra).setModel(mlpWithHiddenUnits(128, true)).build());
+        EvaluationResult e = resultFor(extra);
+        assertThat(e.getError().getCode()).isEqualTo(ErrorCode.CHECKPOINT_INVALID);
+        assertThat(e.getError().getMessage()).contains("do not fit the model built from its layer list").doesNotContain("null");
+    }
+
     @io.quarkus.test.common.http.TestHTTPResource("/q/metrics")
     java.net.URI metricsUri;
 

@@ -19,6 +19,7 @@ public class DataSetup {
     @Singleton // a record cannot be proxied, so not @ApplicationScoped
     JobLimits limits(TrainerConfig config) {
         TrainerConfig.Limits l = config.limits();
-        return new JobLimits(l.maxEpochs(), l.maxBatchSize(), l.maxParameters(), l.maxCheckpointBytes(), l.maxDatasetBytes());
+        return new JobLimits(l.maxEpochs(), l.maxBatchSize(), l.maxParameters(), l.maxCheckpointBytes(), l.maxDatasetBytes(),
+                l.maxLayers());
     }
 }

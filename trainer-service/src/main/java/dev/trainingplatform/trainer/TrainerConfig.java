@@ -58,6 +58,10 @@ public interface TrainerConfig {
         @WithDefault("4294967296")
         long maxDatasetBytes();
 
+        /** Longest layer list a job may have (checked before the data is read). */
+        @WithDefault("256")
+        int maxLayers();
+
         /** Runs of one job (the first and those after interrupted ones) before it is given up. */
         @WithDefault("3")
         int maxAttempts();

@@ -29,7 +29,7 @@ public final class DataFiles {
     private final DataSources sources;
     private final HttpClient http = HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(20))
-            .followRedirects(HttpClient.Redirect.NORMAL)
+            .followRedirects(HttpClient.Redirect.NEVER) // redirects are checked one by one (fetch)
             .build();
 
     public DataFiles(DataSources sources) {
@@ -153,12 +153,14 @@ public final class DataFiles {
                 + " is outside the directories this service may read (" + sources.allowedRoots() + ")");
     }
 
+    /** Largest file a download may write: the largest canonical file (CIFAR-10's archive) is 163 MiB. */
+    static final long MAX_DOWNLOAD_BYTES = 1L << 30;
+    private static final int MAX_REDIRECTS = 5;
+
     private Path download(URI base, String name, Checksum checksum) {
-        if (!sources.downloadsEnabled()) {
-            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "downloads are disabled on this service; cannot fetch " + base);
-        }
         String b = base.toString();
         URI url = URI.create(b.endsWith("/") ? b + name : b + "/" + name);
+        sources.downloads().check(url);
         Path dir = sources.cacheDirectory().resolve(Sha256.of(b.getBytes(java.nio.charset.StandardCharsets.UTF_8)).substring(0, 16));
         Path target = dir.resolve(name);
         if (Files.isRegularFile(target) && matches(target, checksum)) {
@@ -168,12 +170,7 @@ public final class DataFiles {
             Files.createDirectories(dir);
             Path part = Files.createTempFile(dir, name, ".part");
             try {
-                LOG.info("Downloading {}", url);
-                HttpResponse<Path> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofMinutes(10)).GET().build(),
-                        HttpResponse.BodyHandlers.ofFile(part));
-                if (response.statusCode() != 200) {
-                    throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "download of " + url + " failed: HTTP " + response.statusCode());
-                }
+                fetch(url, part);
                 if (!matches(part, checksum)) {
                     throw new JobRejectedException(ErrorCode.DATA_CORRUPT, "download of " + url
                             + " does not match its SHA-256 " + checksum.sha256());
@@ -184,11 +181,93 @@ public final class DataFiles {
                 Files.deleteIfExists(part);
             }
         } catch (IOException e) {
-            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "download of " + url + " failed: " + e.getMessage());
+            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "download of " + url + " failed: " + cause(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "download of " + url + " interrupted");
         }
+    }
+
+    /**
+     * Fetches {@code url} into {@code part}, following redirects only on the same host and within the
+     * download policy, and writing at most {@link #MAX_DOWNLOAD_BYTES}.
+     */
+    private void fetch(URI url, Path part) throws IOException, InterruptedException {
+        URI current = url;
+        for (int hop = 0; ; hop++) {
+            LOG.info("Downloading {}", current);
+            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(current).timeout(Duration.ofMinutes(10))
+                    .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream body = response.body()) {
+                int status = response.statusCode();
+                if (status >= 300 && status < 400 && response.headers().firstValue("location").isPresent()) {
+                    URI next = current.resolve(response.headers().firstValue("location").get());
+                    if (hop >= MAX_REDIRECTS) {
+                        throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "download of " + url + " failed: more than "
+                                + MAX_REDIRECTS + " redirects");
+                    }
+                    if (next.getHost() == null || !next.getHost().equalsIgnoreCase(url.getHost())) {
+                        throw new JobRejectedException(ErrorCode.INVALID_JOB, "download of " + url
+                                + " refused: it redirects to another host (" + next.getHost() + ")");
+                    }
+                    sources.downloads().check(next);
+                    current = next;
+                    continue;
+                }
+                if (status != 200) {
+                    throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "download of " + current + " failed: HTTP " + status);
+                }
+                long declared = response.headers().firstValueAsLong("content-length").orElse(-1);
+                if (declared > MAX_DOWNLOAD_BYTES) {
+                    throw tooLarge(current);
+                }
+                copyAtMost(body, part, current);
+                return;
+            }
+        }
+    }
+
+    private static void copyAtMost(InputStream in, Path part, URI url) throws IOException {
+        try (var out = Files.newOutputStream(part)) {
+            byte[] buffer = new byte[1 << 16];
+            long total = 0;
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                total += n;
+                if (total > MAX_DOWNLOAD_BYTES) {
+                    throw tooLarge(url);
+                }
+                out.write(buffer, 0, n);
+            }
+        }
+    }
+
+    private static JobRejectedException tooLarge(URI url) {
+        return new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "download of " + url + " is larger than "
+                + (MAX_DOWNLOAD_BYTES >> 20) + " MiB, the most this service downloads");
+    }
+
+    /** What went wrong with a download, in words: never a bare null. */
+    static String cause(IOException e) {
+        if (e instanceof java.net.UnknownHostException) {
+            return "unknown host" + (e.getMessage() == null ? "" : " '" + e.getMessage() + "'");
+        }
+        if (e instanceof java.net.http.HttpConnectTimeoutException) {
+            return "timed out connecting";
+        }
+        if (e instanceof java.net.http.HttpTimeoutException) {
+            return "timed out waiting for the answer";
+        }
+        if (e instanceof java.net.ConnectException) {
+            return "connection refused or unreachable (no network, or nothing listening there)";
+        }
+        if (e instanceof javax.net.ssl.SSLException) {
+            return "TLS failed: " + e.getMessage();
+        }
+        Throwable root = e;
+        while (root.getCause() != null && root.getMessage() == null) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
     }
 
     static boolean matches(Path file, Checksum checksum) {

@@ -10,13 +10,19 @@ import java.util.Map;
  * @param defaultLocations data set name to the location used when a job gives none
  * @param allowedRoots     local directories a job may read data from; anything else is refused
  * @param cacheDirectory   where downloaded files are kept (and checked against their SHA-256)
- * @param downloadsEnabled whether http(s) locations may be fetched at all
+ * @param downloads        which http(s) locations may be fetched
  */
 public record DataSources(Map<String, String> defaultLocations, List<Path> allowedRoots, Path cacheDirectory,
-                          boolean downloadsEnabled) {
+                          DownloadPolicy downloads) {
 
     public DataSources {
         allowedRoots = allowedRoots.stream().map(p -> p.toAbsolutePath().normalize()).toList();
         cacheDirectory = cacheDirectory.toAbsolutePath().normalize();
+    }
+
+    /** Downloads from the canonical hosts only, over https, when {@code downloadsEnabled}. */
+    public DataSources(Map<String, String> defaultLocations, List<Path> allowedRoots, Path cacheDirectory,
+                       boolean downloadsEnabled) {
+        this(defaultLocations, allowedRoots, cacheDirectory, DownloadPolicy.canonical(downloadsEnabled));
     }
 }

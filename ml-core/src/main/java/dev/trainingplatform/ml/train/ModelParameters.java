@@ -41,7 +41,8 @@ public final class ModelParameters {
                 throw j;
             }
             throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID,
-                    "checkpoint parameters do not fit the model: " + e.getMessage(), e);
+                    "checkpoint parameters do not fit the model built from its layer list ("
+                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + ")", e);
         }
     }
 }
