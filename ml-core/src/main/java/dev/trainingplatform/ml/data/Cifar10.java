@@ -141,10 +141,10 @@ public final class Cifar10 implements DatasetLoader {
         Images images = new Images();
         for (int b = 1; b <= 5; b++) {
             Path batch = files.file(location, null, "data_batch_" + b + ".bin");
-            readBinary(Files.readAllBytes(batch), batch.toString(), images.train);
+            readBinary(DataFiles.readAllBounded(batch), batch.toString(), images.train);
         }
         Path test = files.file(location, null, "test_batch.bin");
-        readBinary(Files.readAllBytes(test), test.toString(), images.test);
+        readBinary(DataFiles.readAllBounded(test), test.toString(), images.test);
         return images;
     }
 
@@ -166,7 +166,7 @@ public final class Cifar10 implements DatasetLoader {
             int label = 0;
             for (List<Path> paths : split.values()) {
                 for (Path p : paths) {
-                    samples.add(decode(Files.readAllBytes(p), p.toString()), label);
+                    samples.add(decode(DataFiles.readAllBounded(p), p.toString()), label);
                 }
                 label++;
             }
@@ -210,9 +210,9 @@ public final class Cifar10 implements DatasetLoader {
                 String name = e.getName();
                 String file = name.substring(name.lastIndexOf('/') + 1);
                 if (file.matches("data_batch_[1-5]\\.bin")) {
-                    trainBatches.set(file.charAt(11) - '1', tar.readAllBytes());
+                    trainBatches.set(file.charAt(11) - '1', DataFiles.readAtMost(tar, archive + "!" + file));
                 } else if (file.equals("test_batch.bin")) {
-                    testBatch = tar.readAllBytes();
+                    testBatch = DataFiles.readAtMost(tar, archive + "!" + file);
                 } else if (isImage(Path.of(file))) {
                     String[] parts = name.split("/");
                     if (parts.length >= 3) {
@@ -221,7 +221,7 @@ public final class Cifar10 implements DatasetLoader {
                         TreeMap<String, List<byte[]>> target = split.equals("train") ? trainFolders
                                 : split.equals("test") ? testFolders : null;
                         if (target != null) {
-                            target.computeIfAbsent(cls, k -> new ArrayList<>()).add(decode(tar.readAllBytes(), name));
+                            target.computeIfAbsent(cls, k -> new ArrayList<>()).add(decode(DataFiles.readAtMost(tar, name), name));
                         }
                     }
                 }
@@ -271,8 +271,8 @@ public final class Cifar10 implements DatasetLoader {
     static void readBinary(byte[] bytes, String what, Samples into) {
         int record = 1 + PIXELS;
         if (bytes.length == 0 || bytes.length % record != 0) {
-            throw new JobRejectedException(ErrorCode.DATA_CORRUPT, what + ": " + bytes.length
-                    + " bytes is not a whole number of 3073-byte records (truncated?)");
+            throw new JobRejectedException(ErrorCode.DATA_CORRUPT, what + ": not a whole number of 3073-byte records "
+                    + "(truncated, or not CIFAR-10's binary format)");
         }
         for (int off = 0; off < bytes.length; off += record) {
             int label = bytes[off] & 0xff;

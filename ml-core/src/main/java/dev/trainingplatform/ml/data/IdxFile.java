@@ -2,13 +2,11 @@ package dev.trainingplatform.ml.data;
 
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.ml.JobRejectedException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reader for the IDX format of (Fashion-)MNIST: magic 0x0000TTDD (TT = 0x08 unsigned bytes,
@@ -32,63 +30,70 @@ public final class IdxFile {
         return data;
     }
 
+    /** Largest IDX payload read: Fashion-MNIST's training images are 47 MB. */
+    public static final long MAX_DATA_BYTES = DataFiles.MAX_FILE_BYTES;
+
     public static IdxFile read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "data file not found: " + file);
         }
-        byte[] bytes;
-        try {
-            bytes = readMaybeGzipped(file);
+        try (InputStream in = DataFiles.openMaybeGzipped(file)) {
+            return parse(in, file.toString(), MAX_DATA_BYTES);
+        } catch (java.io.EOFException e) {
+            throw corrupt(file.toString(), "the file ends before the data its IDX header announces (truncated?)");
         } catch (IOException e) {
-            throw new JobRejectedException(ErrorCode.DATA_CORRUPT, "cannot read " + file + ": " + e.getMessage());
+            throw new JobRejectedException(ErrorCode.DATA_CORRUPT, "cannot read " + file + ": " + DataFiles.describe(e));
         }
-        return parse(bytes, file.toString());
     }
 
     static IdxFile parse(byte[] bytes, String name) {
-        if (bytes.length < 4) {
-            throw corrupt(name, "too short for an IDX header (" + bytes.length + " bytes)");
+        try {
+            return parse(new java.io.ByteArrayInputStream(bytes), name, MAX_DATA_BYTES);
+        } catch (java.io.EOFException e) {
+            throw corrupt(name, "the file ends before the data its IDX header announces (truncated?)");
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
         }
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        int magic = buf.getInt();
+    }
+
+    /**
+     * Streams: the header is read first and the data's size checked against {@code maxDataBytes}
+     * before it is allocated, so a gzip bomb or a header claiming 2^31 images costs a few bytes read.
+     */
+    static IdxFile parse(InputStream input, String name, long maxDataBytes) throws IOException {
+        java.io.DataInputStream in = new java.io.DataInputStream(input);
+        byte[] head = in.readNBytes(4);
+        if (head.length < 4) {
+            throw corrupt(name, "too short for an IDX header (" + head.length + " bytes)");
+        }
+        int magic = ByteBuffer.wrap(head).getInt();
         if ((magic >>> 16) != 0 || ((magic >>> 8) & 0xff) != 0x08) {
-            throw corrupt(name, String.format("not an unsigned-byte IDX file (magic 0x%08x)", magic));
+            // The bytes found are not echoed: a downloaded file's content stays out of error messages.
+            throw corrupt(name, "not an unsigned-byte IDX file (its first bytes are not 0x00 0x00 0x08 and a dimension count)");
         }
         int n = magic & 0xff;
-        if (n < 1 || n > 4 || bytes.length < 4 + 4L * n) {
+        if (n < 1 || n > 4) {
             throw corrupt(name, "bad IDX header (" + n + " dimensions)");
         }
         int[] dims = new int[n];
         long expected = 1;
         for (int i = 0; i < n; i++) {
-            dims[i] = buf.getInt();
+            dims[i] = in.readInt();
             if (dims[i] <= 0) {
                 throw corrupt(name, "IDX dimension " + i + " is " + dims[i]);
             }
-            expected *= dims[i];
+            expected = Math.multiplyExact(expected, (long) dims[i]);
         }
-        long actual = bytes.length - 4L - 4L * n;
-        if (actual != expected) {
-            throw corrupt(name, "IDX header announces " + expected + " bytes of data but the file holds " + actual
-                    + (actual < expected ? " (truncated?)" : ""));
+        if (expected > maxDataBytes) {
+            throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, name + ": the IDX header announces " + expected
+                    + " bytes of data, more than the " + maxDataBytes + " this service reads from one file");
         }
         byte[] data = new byte[(int) expected];
-        buf.get(data);
-        return new IdxFile(dims, data);
-    }
-
-    private static byte[] readMaybeGzipped(Path file) throws IOException {
-        byte[] raw = Files.readAllBytes(file);
-        if (raw.length >= 2 && (raw[0] & 0xff) == 0x1f && (raw[1] & 0xff) == 0x8b) {
-            try (InputStream in = new GZIPInputStream(new java.io.ByteArrayInputStream(raw))) {
-                ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length * 4);
-                in.transferTo(out);
-                return out.toByteArray();
-            } catch (java.io.EOFException e) {
-                throw new IOException("gzip stream ends early (truncated file)");
-            }
+        in.readFully(data);
+        if (in.read() != -1) {
+            throw corrupt(name, "the file holds more than the " + expected + " bytes of data its IDX header announces");
         }
-        return raw;
+        return new IdxFile(dims, data);
     }
 
     private static JobRejectedException corrupt(String name, String why) {

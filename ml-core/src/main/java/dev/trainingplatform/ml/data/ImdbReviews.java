@@ -176,7 +176,7 @@ public final class ImdbReviews implements DatasetLoader {
              TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(raw))) {
             for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
                 if (e.isFile()) {
-                    Review r = review(e.getName(), new String(tar.readAllBytes(), StandardCharsets.UTF_8));
+                    Review r = review(e.getName(), new String(DataFiles.readAtMost(tar, e.getName()), StandardCharsets.UTF_8));
                     if (r != null) {
                         into.add(r);
                     }

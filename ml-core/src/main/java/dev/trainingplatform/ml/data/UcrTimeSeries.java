@@ -54,6 +54,14 @@ public final class UcrTimeSeries implements DatasetLoader {
         int length = -1;
         FloatList values = new FloatList();
         FloatList labels = new FloatList();
+        try {
+            if (Files.size(file) > DataFiles.MAX_FILE_BYTES) {
+                throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, file + " holds more than "
+                        + (DataFiles.MAX_FILE_BYTES >> 20) + " MiB, the most this service reads from one file");
+            }
+        } catch (IOException e) {
+            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "cannot read " + file + ": " + e.getMessage());
+        }
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             int lineNo = 0;
             for (String line; (line = in.readLine()) != null; ) {
@@ -94,7 +102,7 @@ public final class UcrTimeSeries implements DatasetLoader {
         if (v == 1f) {
             return 1f;
         }
-        throw corrupt(file, line, "label '" + cell + "' is neither -1 nor 1");
+        throw corrupt(file, line, "the label (first column) is neither -1 nor 1");
     }
 
     private static float number(String cell, Path file, int line) {
@@ -105,7 +113,8 @@ public final class UcrTimeSeries implements DatasetLoader {
             }
             return v;
         } catch (NumberFormatException e) {
-            throw corrupt(file, line, "'" + cell + "' is not a finite number");
+            // The cell is not echoed: a downloaded file's content stays out of error messages.
+            throw corrupt(file, line, "a value is not a finite number");
         }
     }
 

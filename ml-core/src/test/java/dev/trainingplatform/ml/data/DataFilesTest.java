@@ -32,6 +32,20 @@ class DataFilesTest {
     void serveGeneratedFiles() throws Exception {
         served = FashionMnistFiles.write(root.resolve("served"), 50, 20, true);
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/elsewhere/", exchange -> {
+            // Same server, another host name: a redirect the download must refuse.
+            exchange.getResponseHeaders().add("Location", "http://localhost:" + server.getAddress().getPort()
+                    + "/fmnist/" + exchange.getRequestURI().getPath().substring("/elsewhere/".length()));
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
+        });
+        server.createContext("/secret/", exchange -> {
+            // An internal page a job should never get to read back through an error message.
+            byte[] body = "root:x:0:0:SECRET-CANARY-7731\n".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
         server.createContext("/fmnist/", exchange -> {
             requests.incrementAndGet();
             Path f = served.resolve(exchange.getRequestURI().getPath().substring("/fmnist/".length()));
@@ -56,8 +70,112 @@ class DataFilesTest {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/fmnist/";
     }
 
+    /** Downloads from this test's own listener: 127.0.0.1 over http, which no default policy allows. */
     private DataFiles files(boolean downloads) {
-        return new DataFiles(new DataSources(Map.of(), List.of(root.resolve("data")), root.resolve("cache"), downloads));
+        return files(new DownloadPolicy(downloads, java.util.Set.of("127.0.0.1"), true, true));
+    }
+
+    private DataFiles files(DownloadPolicy policy) {
+        return new DataFiles(new DataSources(Map.of(), List.of(root.resolve("data")), root.resolve("cache"), policy));
+    }
+
+    private String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    @Test
+    void byDefaultOnlyTheCanonicalHostsOverHttpsAreFetched() {
+        DataFiles defaults = files(DownloadPolicy.canonical(true));
+        assertThatThrownBy(() -> defaults.file(baseUrl(), null, "train-labels-idx1-ubyte.gz"))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_JOB))
+                .hasMessageContaining("only https downloads are allowed");
+        assertThatThrownBy(() -> defaults.file(baseUrl().replace("http:", "https:"), null, "train-labels-idx1-ubyte.gz"))
+                .hasMessageContaining("host '127.0.0.1' is not one this service downloads from");
+        assertThat(requests.get()).isZero();
+    }
+
+    @Test
+    void anAllowedHostResolvingToAPrivateAddressIsRefusedUnlessConfigured() throws Exception {
+        DataFiles publicOnly = files(new DownloadPolicy(true, java.util.Set.of("127.0.0.1", "localhost"), true, false));
+        assertThatThrownBy(() -> publicOnly.file(baseUrl(), null, "train-labels-idx1-ubyte.gz"))
+                .hasMessageContaining("resolves to the non-public address 127.0.0.1");
+        assertThatThrownBy(() -> publicOnly.file(baseUrl().replace("127.0.0.1", "localhost"), null, "train-labels-idx1-ubyte.gz"))
+                .hasMessageContaining("non-public address");
+        assertThat(requests.get()).isZero();
+        assertThat(DownloadPolicy.isPublic(java.net.InetAddress.getByName("169.254.169.254"))).isFalse();
+        assertThat(DownloadPolicy.isPublic(java.net.InetAddress.getByName("10.1.2.3"))).isFalse();
+        assertThat(DownloadPolicy.isPublic(java.net.InetAddress.getByName("100.64.0.1"))).isFalse();
+        assertThat(DownloadPolicy.isPublic(java.net.InetAddress.getByName("fd00::1"))).isFalse();
+        assertThat(DownloadPolicy.isPublic(java.net.InetAddress.getByName("93.184.216.34"))).isTrue();
+    }
+
+    @Test
+    void aRedirectToAnotherHostIsRefused() {
+        DataFiles both = files(new DownloadPolicy(true, java.util.Set.of("127.0.0.1", "localhost"), true, true));
+        assertThatThrownBy(() -> both.file(url("/elsewhere/"), null, "train-labels-idx1-ubyte.gz"))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_JOB))
+                .hasMessageContaining("redirects to another host (localhost)");
+        assertThat(requests.get()).isZero();
+    }
+
+    @Test
+    void fetchedContentIsNeverEchoedInTheError() {
+        DatasetCatalog catalog = new DatasetCatalog(new DataSources(Map.of(), List.of(), root.resolve("cache"),
+                new DownloadPolicy(true, java.util.Set.of("127.0.0.1"), true, true)));
+        assertThatThrownBy(() -> catalog.load(DatasetSpec.newBuilder().setName("forda").setLocation(url("/secret/")).build()))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DATA_CORRUPT))
+                .hasMessageContaining("FordA_TRAIN.tsv line 1").hasMessageNotContaining("SECRET").hasMessageNotContaining("root:x");
+        assertThatThrownBy(() -> catalog.load(DatasetSpec.newBuilder().setName("fashion-mnist").setLocation(url("/secret/")).build()))
+                .hasMessageContaining("not an unsigned-byte IDX file").hasMessageNotContaining("0x726f6f74");
+    }
+
+    @Test
+    void aFailedDownloadNamesItsCause() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        }
+        assertThatThrownBy(() -> files(true).file("http://127.0.0.1:" + closedPort + "/x/", null, "train-labels-idx1-ubyte.gz"))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.DATA_NOT_FOUND))
+                .hasMessageContaining("connection refused").hasMessageNotContaining("null");
+    }
+
+    @Test
+    void aGzipBombStopsAtTheFileLimitAndAnIdxHeaderClaimingTooMuchAtItsHeader() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("data/bomb"));
+        Path bomb = dir.resolve("data_batch_1.bin");
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(bomb))) {
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 300; i++) { // 300 MiB unpacked, a few hundred KiB packed
+                out.write(zeros);
+            }
+        }
+        assertThat(Files.size(bomb)).isLessThan(1 << 20);
+        assertThatThrownBy(() -> DataFiles.readAllBounded(bomb))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED))
+                .hasMessageContaining("more than 256 MiB (after decompression)");
+        Path claims = dir.resolve("train-images-idx3-ubyte.gz");
+        try (var out = new java.io.DataOutputStream(new java.util.zip.GZIPOutputStream(Files.newOutputStream(claims)))) {
+            out.writeInt(0x00000803);
+            out.writeInt(1_000_000);
+            out.writeInt(1000);
+            out.writeInt(1000);
+            out.write(new byte[1 << 20]);
+        }
+        assertThatThrownBy(() -> IdxFile.read(claims))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED))
+                .hasMessageContaining("announces 1000000000000 bytes");
+    }
+
+    @Test
+    void aFileLargerThanTheLimitIsRefusedAsLimitExceeded() throws Exception {
+        Path dir = Files.createDirectories(root.resolve("data/cifar-10-batches-bin"));
+        Path huge = dir.resolve("test_batch.bin");
+        try (var f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(1_840_000_000L); // sparse: takes no disk
+        }
+        assertThatThrownBy(() -> DataFiles.readAllBounded(huge))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED));
     }
 
     @Test
