@@ -66,8 +66,10 @@ final class DemoCommand extends KafkaCommand {
                 }
             });
         }
-        if (last == null || last.getState() != JobState.SUCCEEDED || evaluation[0] == null
-                || evaluation[0].getTestAccuracy() == null) {
+        if (last != null && last.getState() != JobState.SUCCEEDED) {
+            throw new CliException(CliException.JOB_FAILED, failure(last));
+        }
+        if (last == null || evaluation[0] == null || evaluation[0].getTestAccuracy() == null) {
             throw new CliException(CliException.JOB_FAILED, "the job did not finish with an evaluation within "
                     + timeoutMinutes + " minutes" + (last == null ? "" : "; last status " + last.getState()));
         }
@@ -80,5 +82,18 @@ final class DemoCommand extends KafkaCommand {
                     "test accuracy %.4f is below the expected %.4f", accuracy, minAccuracy));
         }
         return 0;
+    }
+
+    /** Why the demo's job ended without succeeding, with what to do when the data is missing. */
+    static String failure(JobStatus last) {
+        String why = "the job ended " + last.getState()
+                + (last.getErrorCode() == null ? "" : " " + last.getErrorCode())
+                + (last.getMessage() == null ? "" : ": " + last.getMessage());
+        if (last.getErrorCode() == dev.trainingplatform.contract.ErrorCode.DATA_NOT_FOUND) {
+            why += "\nFashion-MNIST is not available to the services: install Debian's package "
+                    + "(apt-get install dataset-fashion-mnist) or set FASHION_MNIST_LOCATION to a directory holding its "
+                    + "four IDX files, then run the demo again";
+        }
+        return why;
     }
 }

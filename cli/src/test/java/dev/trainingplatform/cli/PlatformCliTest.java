@@ -316,6 +316,28 @@ class PlatformCliTest {
     }
 
     @Test
+    void theDemoStopsAtAFailedStatusAndSaysHowToGetFashionMnist() throws Exception {
+        java.util.Set<String> before = new java.util.HashSet<>();
+        client.readToEnd(Topics.JOBS, null).forEach(r -> before.add(r.key()));
+        CompletableFuture<Run> demo = CompletableFuture.supplyAsync(() -> cliOnBroker("demo", "--epochs", "1",
+                "--plots", dir.resolve("plots").toString()));
+        // Stand in for a trainer without the data: fail the demo's job as soon as it is on the topic.
+        String job = client.awaitRecords(Topics.JOBS, null,
+                        r -> r.stream().anyMatch(x -> !before.contains(x.key())), java.time.Duration.ofSeconds(60))
+                .stream().map(r -> r.key()).filter(k -> !before.contains(k)).findFirst().orElseThrow();
+        status(job, JobState.QUEUED, 0);
+        publish(Topics.STATUS, job, JobStatus.newBuilder().setJobId(job).setState(JobState.FAILED)
+                .setErrorCode(dev.trainingplatform.contract.ErrorCode.DATA_NOT_FOUND)
+                .setMessage("download of http://fashion-mnist.example/train-images-idx3-ubyte.gz failed: unknown host")
+                .setTimestamp(Instant.now()).build());
+        Run run = demo.get(60, TimeUnit.SECONDS);
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("the job ended FAILED DATA_NOT_FOUND: download of")
+                .contains("apt-get install dataset-fashion-mnist").contains("FASHION_MNIST_LOCATION")
+                .doesNotContain("within 30 minutes");
+    }
+
+    @Test
     void cancelWithWaitReturnsWhenTheTrainerReportsCancelled() throws Exception {
         String job = newJobId();
         status(job, JobState.RUNNING, 0);

@@ -21,9 +21,9 @@ public final class ContractLimits {
     /**
      * The largest TrainingJob record a trainer decodes: a job is a layer list and a few numbers, a few
      * KiB. Larger records go to the dead-letter topic by reference (key, partition, offset, size), so
-     * that the copy never exceeds the dead-letter topic's 1 MB.
+     * that a copy with its headers never exceeds the dead-letter topic's 1 MB (broker default).
      */
-    public static final int MAX_JOB_RECORD_BYTES = 512 * 1024;
+    public static final int MAX_JOB_RECORD_BYTES = 900 * 1024;
 
     private ContractLimits() {}
 

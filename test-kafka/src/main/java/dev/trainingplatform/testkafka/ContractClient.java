@@ -34,9 +34,41 @@ public final class ContractClient {
         send(Topics.JOBS, job.getJobId(), new AvroSerializer<TrainingJob>().serialize(Topics.JOBS, job));
     }
 
+    /** Submits many jobs through one producer, in order. */
+    public void submitAll(List<TrainingJob> jobs) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrapServers),
+                new StringSerializer(), new ByteArraySerializer())) {
+            AvroSerializer<TrainingJob> serializer = new AvroSerializer<>();
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            for (TrainingJob job : jobs) {
+                sent.add(producer.send(new ProducerRecord<>(Topics.JOBS, job.getJobId(), serializer.serialize(Topics.JOBS, job))));
+            }
+            for (var f : sent) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot submit " + jobs.size() + " jobs", e);
+        }
+    }
+
     public void send(String topic, String key, byte[] value) {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 "bootstrap.servers", bootstrapServers, "max.request.size", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot send to " + topic, e);
+        }
+    }
+
+    /**
+     * Sends as a client with gzip compression would: the broker checks its 1 MB limit on the
+     * compressed batch, so a value of many MB that compresses well still gets onto the topic.
+     */
+    public void sendCompressed(String topic, String key, byte[] value) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                "bootstrap.servers", bootstrapServers, "compression.type", "gzip",
+                "max.request.size", 64 << 20, "buffer.memory", 128L << 20),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {

@@ -2,6 +2,7 @@ package dev.trainingplatform.trainer;
 
 import dev.trainingplatform.contract.AvroCodec;
 import dev.trainingplatform.contract.ContractLimits;
+import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.contract.UndecodableRecordException;
 import io.smallrye.common.annotation.Blocking;
@@ -41,8 +42,11 @@ public class JobConsumer {
         byte[] value = message.getPayload();
         if (record != null && value != null && value.length > ContractLimits.MAX_JOB_RECORD_BYTES) {
             // Checked before decoding, and never copied: see JobDeadLetters.
-            deadLetters.byReference(record, value.length, "a record of " + value.length + " bytes on training.jobs, "
-                    + "more than the " + ContractLimits.MAX_JOB_RECORD_BYTES + " a TrainingJob may take; not decoded");
+            String reason = "a record of " + value.length + " bytes on training.jobs, more than the "
+                    + ContractLimits.MAX_JOB_RECORD_BYTES + " bytes a TrainingJob may take; not decoded";
+            deadLetters.byReference(record, value.length, reason);
+            runner.refuse(record.getKey() == null ? null : record.getKey().toString(), ErrorCode.LIMIT_EXCEEDED,
+                    reason + " (its key is taken as the job id; the record is on training.jobs.dlq by reference)");
             return message.ack();
         }
         TrainingJob job;

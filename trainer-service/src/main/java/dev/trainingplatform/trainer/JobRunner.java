@@ -142,8 +142,9 @@ public class JobRunner {
                 trainerMetrics.jobFailed(ErrorCode.INTERNAL_ERROR);
                 return;
             }
-            status.publish(jobId, attempt, JobState.QUEUED, 0);
+            // Validated before QUEUED: a job refused here costs one status, not two.
             JobValidator.validate(job, limits);
+            status.publish(jobId, attempt, JobState.QUEUED, 0);
             LoadedDataset data = datasets.load(job.getDataset());
             TrainingPlan planned = TrainingPlan.of(job, data, limits);
             if (cancellations.isCancelled(jobId)) {
@@ -233,6 +234,24 @@ public class JobRunner {
                 resumePoints.discard(jobId);
             }
         }
+    }
+
+    /**
+     * A record that never becomes a job (too large, undecodable) but whose key can be a job id: the
+     * client waiting on that id gets a FAILED status with the reason, unless the id already has a
+     * status (a record must not overwrite another job's).
+     */
+    public void refuse(String key, ErrorCode code, String reason) {
+        if (key == null || key.isBlank() || key.length() > dev.trainingplatform.contract.ContractLimits.MAX_JOB_ID_CHARS) {
+            return;
+        }
+        if (earlierStatus(key).isPresent()) {
+            LOG.infof("job %s already has a status; the refused record under its key is left on the dead-letter topic",
+                    key);
+            return;
+        }
+        status.failed(key, 1, code, reason, 0);
+        trainerMetrics.jobFailed(code);
     }
 
     /** A resume point that cannot be written costs only the work since the last one: training goes on. */

@@ -260,6 +260,110 @@ class BadInputTest {
         assertThat(response.body()).contains("\"status\": \"UP\"");
     }
 
+    private void assertHealthyAndAValidJobSucceeds() throws Exception {
+        TrainingJob good = job().build();
+        client.submit(good);
+        assertThat(terminal(good.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(health).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> r, String name) {
+        return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aJobOfAHundredThousandLayersFailsBeforeTheEngineSeesIt() throws Exception {
+        // 600 KB of ReLUs crashed the trainer's process in the engine, on every redelivery.
+        List<dev.trainingplatform.contract.Layer> layers = new java.util.ArrayList<>();
+        layers.add(layer("flatten"));
+        layers.addAll(java.util.Collections.nCopies(100_000, layer("relu")));
+        layers.add(layer("dense", "units", 10L));
+        TrainingJob job = job().setModel(ModelSpec.newBuilder().setLayers(layers).build()).build();
+        client.submit(job);
+        JobStatus last = terminal(job.getJobId());
+        assertThat(last.getErrorCode()).isEqualTo(ErrorCode.LIMIT_EXCEEDED);
+        assertThat(last.getMessage()).contains("100002 layers, more than this service's limit of 256");
+        assertHealthyAndAValidJobSucceeds();
+    }
+
+    @Test
+    void aTwentyThreeMegabyteJobIsDeadLetteredByReferenceAndIntakeGoesOn() throws Exception {
+        // A 1 MB argument name and 22 MB of labels: gzip gets it under the broker's 1 MB limit.
+        TrainingJob job = job().setModel(layers(layer("flatten"), layer("dense", "units", 10L, "u".repeat(1 << 20), 1L)))
+                .setLabels(java.util.Map.of("big", "x".repeat(22 << 20))).build();
+        byte[] value = AvroCodec.of(TrainingJob.class).encode(job);
+        assertThat(value.length).isGreaterThan(23_000_000);
+        client.sendCompressed(Topics.JOBS, job.getJobId(), value);
+        ConsumerRecord<String, byte[]> dead = client.awaitRecords(Topics.JOBS_DLQ, job.getJobId(), r -> !r.isEmpty(), WAIT).get(0);
+        assertThat(dead.value()).isEmpty();
+        assertThat(header(dead, "dead-letter-value-bytes")).isEqualTo(String.valueOf(value.length));
+        assertThat(header(dead, "dead-letter-topic")).isEqualTo(Topics.JOBS);
+        assertThat(Long.parseLong(header(dead, "dead-letter-offset"))).isNotNegative();
+        assertThat(header(dead, "dead-letter-reason")).contains("more than the 921600 bytes a TrainingJob may take");
+        JobStatus last = terminal(job.getJobId());
+        assertThat(last.getErrorCode()).isEqualTo(ErrorCode.LIMIT_EXCEEDED);
+        assertHealthyAndAValidJobSucceeds();
+    }
+
+    @Test
+    void aFiveMegabyteUndecodableRecordIsDeadLetteredByReference() throws Exception {
+        String key = "five-mb-" + UUID.randomUUID();
+        byte[] value = new byte[5 << 20];
+        Arrays.fill(value, (byte) 'x');
+        client.sendCompressed(Topics.JOBS, key, value);
+        ConsumerRecord<String, byte[]> dead = client.awaitRecords(Topics.JOBS_DLQ, key, r -> !r.isEmpty(), WAIT).get(0);
+        assertThat(dead.value()).isEmpty();
+        assertThat(header(dead, "dead-letter-value-bytes")).isEqualTo(String.valueOf(5 << 20));
+        assertThat(terminal(key).getMessage()).contains("not decoded");
+        assertHealthyAndAValidJobSucceeds();
+    }
+
+    @Test
+    void aJobIdTooLongToKeyAStatusIsDeadLetteredWithTheReason() throws Exception {
+        String key = "long-id-" + UUID.randomUUID();
+        TrainingJob job = job().setJobId("j".repeat(100_000)).build();
+        client.send(Topics.JOBS, key, AvroCodec.of(TrainingJob.class).encode(job));
+        ConsumerRecord<String, byte[]> dead = client.awaitRecords(Topics.JOBS_DLQ, key, r -> !r.isEmpty(), WAIT).get(0);
+        assertThat(header(dead, "dead-letter-reason")).contains("jobId of 100000 characters; a job id is 1 to 200");
+        assertHealthyAndAValidJobSucceeds();
+    }
+
+    @Test
+    void userTextEchoedInAStatusIsClipped() {
+        TrainingJob job = job().setModel(layers(layer("flatten"), layer("dense", "units", 10L, "v".repeat(300_000), 1L)))
+                .build();
+        client.submit(job);
+        JobStatus last = terminal(job.getJobId());
+        assertThat(last.getErrorCode()).isEqualTo(ErrorCode.INVALID_MODEL);
+        assertThat(last.getMessage()).hasSizeLessThanOrEqualTo(2000).contains("layer 1 (dense)").contains("characters cut");
+    }
+
+    @Test
+    void threeHundredBadJobsAreEachRefusedAndAGoodOneAfterThemSucceeds() {
+        List<TrainingJob> bad = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            bad.add(job().setModel(ModelSpec.newBuilder().setPreset("no-such-preset-" + i).build()).build());
+        }
+        TrainingJob good = job().build();
+        long sent = System.nanoTime();
+        client.submitAll(bad);
+        client.submit(good);
+        List<JobStatus> goodStatuses = client.await(Topics.STATUS, JobStatus.class, good.getJobId(),
+                st -> st.stream().anyMatch(x -> x.getState() == JobState.QUEUED), WAIT);
+        long queuedAfterMs = (System.nanoTime() - sent) / 1_000_000;
+        // Printed, not asserted (a timing bound belongs in a benchmark): 234 s when the data was loaded before the
+        // preset was checked, 110 s with a new lookup consumer per job, 4.1 s now.
+        System.out.printf("300 unknown-preset jobs, then a valid one: QUEUED %d ms after the first was sent%n", queuedAfterMs);
+        assertThat(goodStatuses).isNotEmpty();
+        assertThat(terminal(good.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+        for (TrainingJob b : List.of(bad.get(0), bad.get(150), bad.get(299))) {
+            JobStatus last = terminal(b.getJobId());
+            assertThat(last.getErrorCode()).isEqualTo(ErrorCode.UNKNOWN_PRESET);
+        }
+    }
+
     @Test
     void theTableCoversAtLeastThirtyBadInputs() throws Exception {
         assertThat(badJobs().count() + undecodableRecords().count()).isGreaterThanOrEqualTo(30);

@@ -244,4 +244,22 @@ class TrainingTest {
                 .setType(OptimizerType.ADAM).setLearningRate(-1).build()).build(), limits)).hasMessageContaining("learningRate");
         JobValidator.validate(job(null).build(), limits);
     }
+
+    @Test
+    void whatOfTheModelNeedsNoDataIsRefusedBeforeTheDataIsRead() {
+        // validate() takes no data set: a job refused here costs milliseconds, not a data load.
+        JobLimits limits = JobLimits.defaults();
+        assertThatThrownBy(() -> JobValidator.validate(job(null).setModel(ModelSpec.newBuilder().setPreset("resnet-9000")
+                .build()).build(), limits))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_PRESET));
+        assertThatThrownBy(() -> JobValidator.validate(job(null).setModel(ModelSpec.newBuilder().setLayers(List.of(
+                dev.trainingplatform.ml.model.Presets.layer("flatten"), dev.trainingplatform.ml.model.Presets.layer("densse")))
+                .build()).build(), limits))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNKNOWN_LAYER))
+                .hasMessageContaining("layer 1 (densse)");
+        assertThatThrownBy(() -> JobValidator.validate(job(null).setModel(ModelSpec.newBuilder().setLayers(
+                java.util.Collections.nCopies(257, dev.trainingplatform.ml.model.Presets.layer("relu"))).build()).build(), limits))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LIMIT_EXCEEDED))
+                .hasMessageContaining("257 layers");
+    }
 }
