@@ -145,7 +145,8 @@ class KubernetesManifestsTest {
                 + Files.readString(ROOT.resolve("evaluator-service/src/main/resources/application.properties"));
         for (String overlay : RENDERED.keySet()) {
             JsonNode config = kind(overlay, "ConfigMap").get(0);
-            String user = kind(overlay, "KafkaUser").get(0).path("metadata").path("name").asText();
+            Set<String> users = new java.util.TreeSet<>();
+            kind(overlay, "KafkaUser").forEach(u -> users.add(u.path("metadata").path("name").asText()));
             config.path("data").fieldNames().forEachRemaining(key -> {
                 // Either one of the services' own overrides, or Kafka client settings under kafka.*.
                 boolean used = properties.contains("${" + key + ":") || key.startsWith("KAFKA_");
@@ -157,7 +158,9 @@ class KubernetesManifestsTest {
                         .isEqualTo(config.path("metadata").path("name").asText());
                 JsonNode secret = c.path("env").get(0);
                 assertThat(secret.path("name").asText()).isEqualTo("KAFKA_SASL_JAAS_CONFIG");
-                assertThat(secret.path("valueFrom").path("secretKeyRef").path("name").asText()).isEqualTo(user);
+                // Each service authenticates as its own KafkaUser (least privilege, kafka-users.yaml).
+                assertThat(secret.path("valueFrom").path("secretKeyRef").path("name").asText()).isEqualTo(service)
+                        .isIn(users);
             }
         }
     }

@@ -292,4 +292,10 @@ class EvaluatorFlowTest {
                 - sample(before, "evaluator_checkpoint_duration_seconds_count")).isEqualTo(2.0);
         assertThat(after).doesNotContain(good);
     }
+
+    @org.junit.jupiter.api.AfterAll
+    static void reportMemory() {
+        // Printed for the record: the whole test JVM (broker, service, tests) ran within this.
+        System.out.println("EvaluatorFlowTest (forged and hostile checkpoints included): " + dev.trainingplatform.testkafka.ProcessMemory.summary());
+    }
 }

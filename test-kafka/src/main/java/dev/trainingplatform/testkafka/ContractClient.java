@@ -26,8 +26,25 @@ public final class ContractClient {
 
     private final String bootstrapServers;
 
+    private final Map<String, Object> security;
+
     public ContractClient(String bootstrapServers) {
+        this(bootstrapServers, Map.of());
+    }
+
+    /** @param security client settings added to every producer and consumer (security.protocol, sasl.*, ssl.*) */
+    public ContractClient(String bootstrapServers, Map<String, Object> security) {
         this.bootstrapServers = bootstrapServers;
+        this.security = Map.copyOf(security);
+    }
+
+    private Map<String, Object> config(Object... keyValues) {
+        Map<String, Object> config = new java.util.HashMap<>(security);
+        config.put("bootstrap.servers", bootstrapServers);
+        for (int i = 0; i < keyValues.length; i += 2) {
+            config.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return config;
     }
 
     public void submit(TrainingJob job) {
@@ -36,7 +53,7 @@ public final class ContractClient {
 
     /** Submits many jobs through one producer, in order. */
     public void submitAll(List<TrainingJob> jobs) {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrapServers),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config(),
                 new StringSerializer(), new ByteArraySerializer())) {
             AvroSerializer<TrainingJob> serializer = new AvroSerializer<>();
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
@@ -52,8 +69,8 @@ public final class ContractClient {
     }
 
     public void send(String topic, String key, byte[] value) {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                "bootstrap.servers", bootstrapServers, "max.request.size", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config(
+                "max.request.size", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
@@ -66,8 +83,8 @@ public final class ContractClient {
      * compressed batch, so a value of many MB that compresses well still gets onto the topic.
      */
     public void sendCompressed(String topic, String key, byte[] value) {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                "bootstrap.servers", bootstrapServers, "compression.type", "gzip",
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config(
+                "compression.type", "gzip",
                 "max.request.size", 64 << 20, "buffer.memory", 128L << 20),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
@@ -78,8 +95,7 @@ public final class ContractClient {
 
     /** A consumer assigned every partition of {@code topic}, at its beginning (no group, no commits). */
     private KafkaConsumer<String, byte[]> fromBeginning(String topic) {
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                "bootstrap.servers", bootstrapServers,
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config(
                 "max.partition.fetch.bytes", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
                 new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()

@@ -368,4 +368,10 @@ class BadInputTest {
     void theTableCoversAtLeastThirtyBadInputs() throws Exception {
         assertThat(badJobs().count() + undecodableRecords().count()).isGreaterThanOrEqualTo(30);
     }
+
+    @org.junit.jupiter.api.AfterAll
+    static void reportMemory() {
+        // Printed for the record: the whole test JVM (broker, service, tests) ran within this.
+        System.out.println("BadInputTest (every bad job and hostile record above, one trainer): " + dev.trainingplatform.testkafka.ProcessMemory.summary());
+    }
 }
