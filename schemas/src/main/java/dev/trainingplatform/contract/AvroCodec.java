@@ -2,7 +2,11 @@ package dev.trainingplatform.contract;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
 import org.apache.avro.message.BadHeaderException;
@@ -24,6 +28,8 @@ public final class AvroCodec<T extends SpecificRecord> {
     private final BinaryMessageDecoder<T> decoder;
     private final Schema schema;
     private final long fingerprint;
+    /** Every writer schema this codec reads, by fingerprint: the released versions and the current one. */
+    private final Map<Long, Schema> writers = new LinkedHashMap<>();
 
     private AvroCodec(Class<T> type) {
         this.type = type;
@@ -32,6 +38,12 @@ public final class AvroCodec<T extends SpecificRecord> {
         this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.decoder = new BinaryMessageDecoder<>(model, schema);
+        for (Schema version : SchemaHistory.versions(type.getSimpleName())) {
+            writers.put(SchemaHistory.fingerprint(version), version);
+            // Avro resolves a record written with an older or newer version to the current classes.
+            decoder.addSchema(version);
+        }
+        writers.put(fingerprint, schema);
     }
 
     public static <T extends SpecificRecord> AvroCodec<T> of(Class<T> type) {
@@ -57,16 +69,22 @@ public final class AvroCodec<T extends SpecificRecord> {
         if (bytes.length < 10 || (bytes[0] & 0xff) != 0xC3 || bytes[1] != 0x01) {
             throw new UndecodableRecordException("not Avro single-object encoding (no C3 01 marker), expected " + what);
         }
-        if (writerFingerprint(bytes) == fingerprint) {
-            // Every length and count must fit in the record before Avro allocates for it.
-            AvroBounds.check(schema, bytes, 10);
+        Schema writer = writers.get(writerFingerprint(bytes));
+        if (writer == null) {
+            throw new UndecodableRecordException("unknown writer schema fingerprint " + fingerprintHex(bytes)
+                    + ", expected " + what + " with one of the fingerprints " + knownFingerprints()
+                    + " (schemas/README.md lists them). A client that built the schema from the .avsc files should "
+                    + "get one of these; Python's avro package computes a different Parsing Canonical Form for "
+                    + "schemas with logical types (it keeps {\"type\":\"long\",\"logicalType\":...} where the "
+                    + "specification has \"long\"): write the fingerprint from the table instead");
         }
+        // Every length and count must fit in the record before Avro allocates for it.
+        AvroBounds.check(writer, bytes, 10);
         try {
             return decoder.decode(bytes);
         } catch (MissingSchemaException e) {
             throw new UndecodableRecordException("unknown writer schema fingerprint "
-                    + fingerprintHex(bytes) + ", expected " + what + " (fingerprint "
-                    + String.format("%016x", fingerprint) + ")");
+                    + fingerprintHex(bytes) + ", expected " + what + " with one of the fingerprints " + knownFingerprints());
         } catch (BadHeaderException e) {
             throw new UndecodableRecordException("bad Avro single-object header: " + e.getMessage());
         } catch (IOException | RuntimeException e) {
@@ -76,6 +94,17 @@ public final class AvroCodec<T extends SpecificRecord> {
 
     public Schema schema() {
         return schema;
+    }
+
+    /** The fingerprints of every version this codec reads, oldest first, as "v1 4099dc5bf089a2d1, ...". */
+    public String knownFingerprints() {
+        List<String> known = new ArrayList<>();
+        int v = 1;
+        for (long f : writers.keySet()) {
+            known.add((f == fingerprint ? "v" + v + " (current) " : "v" + v + " ") + SchemaHistory.hex(f));
+            v++;
+        }
+        return String.join(", ", known);
     }
 
     private static long writerFingerprint(byte[] bytes) {

@@ -115,7 +115,6 @@ class AvroCodecTest {
 
     @Test
     void aCollectionClaimingMoreItemsThanBytesLeftIsRefused() {
-        // A job whose labels map is the last field of the record.
         AvroCodec<TrainingJob> codec = AvroCodec.of(TrainingJob.class);
         TrainingJob job = TrainingJob.newBuilder().setJobId("a")
                 .setModel(ModelSpec.newBuilder().setLayers(java.util.List.of()).build())
@@ -123,12 +122,14 @@ class AvroCodecTest {
                 .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.SGD).setLearningRate(0.1).build())
                 .setBatchSize(1).setEpochs(1)
                 .setLabels(java.util.Map.of()).build();
+        // The labels map, then the validation union (null): its last two bytes are 00 00. Claim 2^30
+        // entries in the labels map instead of its closing zero.
         byte[] valid = codec.encode(job);
-        // The last byte is the labels map's closing zero count: claim 2^30 entries there instead.
+        assertThat(Arrays.copyOfRange(valid, valid.length - 2, valid.length)).containsExactly(0, 0);
         int[] claim = varint(1L << 30);
-        byte[] hostile = Arrays.copyOf(valid, valid.length - 1 + claim.length);
+        byte[] hostile = Arrays.copyOf(valid, valid.length - 2 + claim.length + 1);
         for (int i = 0; i < claim.length; i++) {
-            hostile[valid.length - 1 + i] = (byte) claim[i];
+            hostile[valid.length - 2 + i] = (byte) claim[i];
         }
         assertThatThrownBy(() -> codec.decode(hostile)).isInstanceOf(UndecodableRecordException.class)
                 .hasMessageContaining("TrainingJob.labels claims 1073741824 items");

@@ -53,6 +53,12 @@ public class JobConsumer {
         try {
             job = JOBS.decode(value);
         } catch (UndecodableRecordException e) {
+            if (record != null && record.getKey() != null) {
+                // The client waiting on this key learns why at once, instead of waiting for its timeout.
+                runner.refuse(record.getKey().toString(), ErrorCode.INVALID_JOB, "the record under this key on "
+                        + "training.jobs could not be read as a TrainingJob, so no job was run: " + e.getMessage()
+                        + ". The record is on training.jobs.dlq unchanged.");
+            }
             return message.nack(e);
         }
         if (record != null && job.getJobId() != null && job.getJobId().length() > ContractLimits.MAX_ECHOED_JOB_ID_CHARS) {

@@ -163,8 +163,20 @@ class BadInputTest {
                 bad("path traversal", j -> j.setDataset(at(data + "/../../../etc")), ErrorCode.INVALID_JOB, "etc"),
                 bad("file URI outside the roots", j -> j.setDataset(at("file:///etc/passwd")), ErrorCode.INVALID_JOB, "/etc"),
                 bad("unsupported scheme", j -> j.setDataset(at("ftp://example.org/fashion")), ErrorCode.INVALID_JOB, "ftp"),
-                bad("downloads switched off", j -> j.setDataset(at("https://example.org/fashion")), ErrorCode.DATA_NOT_FOUND,
-                        "downloads are disabled"),
+                bad("SSRF: the service's own pages over http", j -> j.setDataset(at("http://127.0.0.1:8081/q/")),
+                        ErrorCode.INVALID_JOB, "only https downloads are allowed"),
+                bad("SSRF: a cloud metadata address", j -> j.setDataset(at("https://169.254.169.254/latest/meta-data/")),
+                        ErrorCode.INVALID_JOB, "host '169.254.169.254' is not one this service downloads from"),
+                bad("SSRF: credentials in an allowed host's URL", j -> j.setDataset(at("https://u:p@raw.githubusercontent.com/x/")),
+                        ErrorCode.INVALID_JOB, "credentials in the URL are not allowed"),
+                bad("a download that fails says why", j -> j.setDataset(at("https://raw.githubusercontent.com/no/such/data/")),
+                        ErrorCode.DATA_NOT_FOUND, "download of https://raw.githubusercontent.com/no/such/data/train-images"),
+                bad("gzip bomb: an IDX header claiming 10^12 bytes", j -> j.setDataset(at(unchecked(() -> variant("claims",
+                        "train-images-idx3-ubyte.gz", gzip(idxHeader(1_000_000, 1000, 1000), 1 << 20))))),
+                        ErrorCode.LIMIT_EXCEEDED, "announces 1000000000000 bytes"),
+                bad("gzip bomb: 64 MiB of zeros in 64 KiB", j -> j.setDataset(at(unchecked(() -> variant("zeros",
+                        "train-images-idx3-ubyte.gz", gzip(new byte[0], 64 << 20))))),
+                        ErrorCode.DATA_CORRUPT, "not an unsigned-byte IDX file"),
                 bad("missing directory", j -> j.setDataset(at(data.resolve("nowhere").toString())), ErrorCode.DATA_NOT_FOUND,
                         "nowhere"),
                 bad("truncated images file", j -> j.setDataset(at(unchecked(() -> variant("truncated",
@@ -176,6 +188,30 @@ class BadInputTest {
                         badLabel)))), ErrorCode.DATA_CORRUPT, "label"),
                 bad("corrupt gzip", j -> j.setDataset(at(unchecked(() -> variant("gzip", "train-images-idx3-ubyte.gz",
                         "not gzip at all".getBytes(StandardCharsets.UTF_8))))), ErrorCode.DATA_CORRUPT, "train-images"));
+    }
+
+    static byte[] idxHeader(int... dims) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + 4 * dims.length);
+        b.putInt(0x0800 | dims.length);
+        for (int d : dims) {
+            b.putInt(d);
+        }
+        return b.array();
+    }
+
+    /** {@code head} followed by {@code zeros} zero bytes, gzipped (a few KiB per 64 MiB). */
+    static byte[] gzip(byte[] head, int zeros) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream gz = new java.util.zip.GZIPOutputStream(out)) {
+            gz.write(head);
+            byte[] block = new byte[1 << 16];
+            for (int written = 0; written < zeros; written += block.length) {
+                gz.write(block, 0, Math.min(block.length, zeros - written));
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out.toByteArray();
     }
 
     interface Io<T> {
@@ -240,6 +276,27 @@ class BadInputTest {
         assertThat(dead.get(0).value()).as(name).isEqualTo(value);
         String why = new String(dead.get(0).headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8);
         assertThat(why).as(name).containsIgnoringCase(reason);
+        // The key is a usable job id: a client waiting on it gets a FAILED status saying why.
+        JobStatus failed = terminal(key);
+        assertThat(failed.getState()).as(name).isEqualTo(JobState.FAILED);
+        assertThat(failed.getErrorCode()).as(name).isEqualTo(ErrorCode.INVALID_JOB);
+        assertThat(failed.getMessage()).as(name).contains("could not be read as a TrainingJob").containsIgnoringCase(reason);
+    }
+
+    @Test
+    void aJobWithAnUnknownFingerprintIsToldTheFingerprintsTheTrainerKnowsAndThePythonPitfall() {
+        // What Python's avro package writes for TrainingJob v1: another fingerprint for the same schema.
+        byte[] valid = AvroCodec.of(TrainingJob.class).encode(job().build());
+        byte[] pythonFingerprint = valid.clone();
+        long wrong = 0xc3d7004308f9b106L;
+        for (int i = 0; i < 8; i++) {
+            pythonFingerprint[2 + i] = (byte) (wrong >>> (8 * i));
+        }
+        String key = "python-" + UUID.randomUUID();
+        client.send(Topics.JOBS, key, pythonFingerprint);
+        JobStatus failed = terminal(key);
+        assertThat(failed.getMessage()).contains("unknown writer schema fingerprint c3d7004308f9b106")
+                .contains("v1 4099dc5bf089a2d1").contains("(current)").contains("Python's avro package");
     }
 
     @io.quarkus.test.common.http.TestHTTPResource("/q/health")

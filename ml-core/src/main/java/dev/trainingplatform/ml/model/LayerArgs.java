@@ -36,6 +36,11 @@ final class LayerArgs {
 
     long positiveInt(String name) {
         Object v = required(name);
+        // An integral double is the integer: Python's avro package writes 128 in a
+        // ["long", "double", ...] union as 128.0 (it picks the last branch that fits).
+        if (v instanceof Double d && Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) < 1e18) {
+            v = d.longValue();
+        }
         if (!(v instanceof Long l)) {
             throw invalid("argument '" + name + "' must be an integer, got " + describe(v));
         }

@@ -21,6 +21,7 @@ public final class JobValidator {
 
     public static void validate(TrainingJob job, JobLimits limits) {
         validateHyperparameters(job, limits);
+        ValidationHoldout.check(job.getValidation());
         ModelSpec model = Presets.resolve(job.getModel());
         ModelFactory.checkLayerCount(model.getLayers(), limits.maxLayers());
         ModelFactory.checkLayerTypes(model.getLayers());

@@ -41,7 +41,7 @@ public final class Training {
      */
     public record EpochResult(int epoch, int totalEpochs, double trainLoss, Double trainAccuracy, Double testLoss,
                               Double testAccuracy, long trainSamples, long durationMs, long elapsedMs, long etaMs,
-                              int skippedSteps) {}
+                              int skippedSteps, Double validationLoss, Double validationAccuracy, double learningRate) {}
 
     /** This many non-finite steps in a row end the job DIVERGED. */
     static final int MAX_CONSECUTIVE_SKIPPED_STEPS = 10;
@@ -125,6 +125,8 @@ public final class Training {
                 TestSetEvaluation testSet = job.getTestEveryEpoch()
                         ? new TestSetEvaluation(test, job.getEvaluationBatchSize(), plan.data().classNames().size())
                         : null;
+                TestSetEvaluation validationSet = plan.validation() == null ? null
+                        : new TestSetEvaluation(plan.validation(), job.getEvaluationBatchSize(), plan.data().classNames().size());
                 long started = System.nanoTime();
                 int[] consecutive = {0}; // non-finite steps in a row, across epochs
                 int firstEpoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1;
@@ -172,13 +174,21 @@ public final class Training {
                         testLoss = t.meanLoss();
                         testAccuracy = t.accuracy();
                     }
+                    Double validationLoss = null;
+                    Double validationAccuracy = null;
+                    if (validationSet != null) {
+                        TestSetEvaluation.Outcome v = validationSet.run(model.getBlock(), loss, dataManager);
+                        validationLoss = v.meanLoss();
+                        validationAccuracy = v.accuracy();
+                    }
                     long now = System.nanoTime();
                     long durationMs = (now - epochStart) / 1_000_000;
                     long elapsedMs = (now - started) / 1_000_000;
                     long etaMs = elapsedMs / (epoch - firstEpoch + 1) * (job.getEpochs() - epoch);
                     int finished = epoch;
                     observer.epochFinished(new EpochResult(epoch, job.getEpochs(), trainLoss, trainAccuracy, testLoss,
-                            testAccuracy, batches.samplesPerEpoch(), durationMs, elapsedMs, etaMs, skipped),
+                            testAccuracy, batches.samplesPerEpoch(), durationMs, elapsedMs, etaMs, skipped,
+                            validationLoss, validationAccuracy, job.getOptimizer().getLearningRate()),
                             new Snapshot() {
                                 @Override
                                 public byte[] parameters() {

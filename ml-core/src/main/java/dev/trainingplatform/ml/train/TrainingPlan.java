@@ -12,9 +12,12 @@ import dev.trainingplatform.ml.model.Presets;
 
 /**
  * A job checked against its data: the model expanded from its preset, built and shape-checked
- * against the data's samples, and its output checked against the loss.
+ * against the data's samples, and its output checked against the loss. {@code data}'s training split
+ * is what is trained on: without the job's validation split, which is {@code validation} (null when
+ * the job holds none out).
  */
-public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data, ModelFactory.BuiltModel built) {
+public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data, ModelFactory.BuiltModel built,
+                           Split validation) {
 
     public static TrainingPlan of(TrainingJob job, LoadedDataset data, JobLimits limits) {
         return of(job, Presets.resolve(job.getModel()), data, limits);
@@ -24,11 +27,14 @@ public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data,
      * @param model the layer list to train, already expanded (a resumed job's is the one its state was
      *              saved for)
      */
-    public static TrainingPlan of(TrainingJob job, ModelSpec model, LoadedDataset data, JobLimits limits) {
+    public static TrainingPlan of(TrainingJob job, ModelSpec model, LoadedDataset loaded, JobLimits limits) {
+        ValidationHoldout.Parts parts = ValidationHoldout.carve(loaded.train(), job.getValidation());
+        LoadedDataset data = parts.validation() == null ? loaded : new LoadedDataset(loaded.name(), parts.train(),
+                loaded.test(), loaded.classNames(), loaded.testSampleText());
         ModelFactory.BuiltModel built = ModelFactory.build(model.getLayers(), data.train().sampleShape(),
                 limits.maxLayers(), limits.maxParameters());
         checkOutput(job.getLoss(), built, data);
-        checkTokenIds(model, data);
+        checkTokenIds(model, loaded);
         if (built.parameterCount() > limits.maxParameters()) {
             throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "the model has " + built.parameterCount()
                     + " parameters, more than this service's limit of " + limits.maxParameters());
@@ -44,7 +50,7 @@ public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data,
                     + " in memory, more than this service's limit of " + mib(limits.maxDatasetBytes())
                     + "; use maxTrainSamples / maxTestSamples to train on part of it");
         }
-        return new TrainingPlan(job, model, data, built);
+        return new TrainingPlan(job, model, data, built, parts.validation());
     }
 
     private static String mib(long bytes) {
@@ -57,7 +63,7 @@ public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data,
         if (!first.getType().equals("tokenAndPositionEmbedding")) {
             return;
         }
-        long vocabulary = (Long) first.getArgs().get("vocabularySize");
+        long vocabulary = ((Number) first.getArgs().get("vocabularySize")).longValue();
         float max = 0;
         for (Split split : java.util.List.of(data.train(), data.test())) {
             for (float id : split.features()) {

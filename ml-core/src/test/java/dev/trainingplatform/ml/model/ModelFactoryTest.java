@@ -255,4 +255,14 @@ class ModelFactoryTest {
                 "dim", 8L), layer("transformerBlock", "heads", 2L, "dim", 8L, "feedForward", 16L), layer("globalPool"),
                 layer("dense", "units", 2L)), new Shape(6)).parameterCount()).isGreaterThan((50 + 6) * 8);
     }
+
+    @Test
+    void anIntegralDoubleIsTheIntegerAndAFractionIsAnErrorNamingTheLayerAndArgument() {
+        // What Python's avro package sends for units=128 in the args union.
+        assertThat(ModelFactory.build(List.of(layer("flatten"), layer("dense", "units", 128.0)), new Shape(4))
+                .outputShape().getShape()).containsExactly(128);
+        assertThatThrownBy(() -> ModelFactory.build(List.of(layer("flatten"), layer("dense", "units", 128.5)), new Shape(4)))
+                .isInstanceOfSatisfying(JobRejectedException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_MODEL))
+                .hasMessageContaining("layer 1 (dense): argument 'units' must be an integer, got 128.5");
+    }
 }

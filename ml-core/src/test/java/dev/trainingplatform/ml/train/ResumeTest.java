@@ -91,7 +91,27 @@ class ResumeTest {
             assertThat(r.trainAccuracy()).isEqualTo(w.trainAccuracy());
             assertThat(r.testLoss()).isEqualTo(w.testLoss());
             assertThat(r.testAccuracy()).isEqualTo(w.testAccuracy());
+            assertThat(r.validationLoss()).isEqualTo(w.validationLoss());
+            assertThat(r.validationAccuracy()).isEqualTo(w.validationAccuracy());
         }
+    }
+
+    @Test
+    void aJobWithAValidationSplitReportsItEveryEpochAndResumesOnTheSameSplit() {
+        TrainingJob job = TrainingJob.newBuilder(job(adam()))
+                .setValidation(new dev.trainingplatform.contract.ValidationSplit(0.2, 0, 11L)).build();
+        Run whole = train(job, null);
+        assertThat(whole.epochs()).allSatisfy(e -> {
+            assertThat(e.validationLoss()).isNotNull().isFinite();
+            assertThat(e.validationAccuracy()).isBetween(0.0, 1.0);
+            assertThat(e.learningRate()).isEqualTo(3e-3);
+        });
+        // Trained on the other 80 %: fewer samples per epoch than without the split.
+        assertThat(whole.epochs().get(0).trainSamples()).isEqualTo(Math.round(train(job(adam()), null).epochs().get(0)
+                .trainSamples() * 0.8));
+        Run resumed = train(job, whole.states().get(2));
+        assertSameEpochs(resumed.epochs(), whole.epochs().subList(2, 5));
+        assertThat(resumed.finalParameters()).isEqualTo(whole.finalParameters());
     }
 
     @Test
