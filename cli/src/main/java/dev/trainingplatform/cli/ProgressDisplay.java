@@ -67,6 +67,12 @@ final class ProgressDisplay implements JobWatcher.Listener {
         if (m.getTrainAccuracy() != null) {
             b.append(String.format(Locale.ROOT, "  acc %.4f", m.getTrainAccuracy()));
         }
+        if (m.getValidationLoss() != null) {
+            b.append(String.format(Locale.ROOT, "  val loss %.4f", m.getValidationLoss()));
+        }
+        if (m.getValidationAccuracy() != null) {
+            b.append(String.format(Locale.ROOT, "  val acc %.4f", m.getValidationAccuracy()));
+        }
         if (m.getTestLoss() != null) {
             b.append(String.format(Locale.ROOT, "  test loss %.4f", m.getTestLoss()));
         }

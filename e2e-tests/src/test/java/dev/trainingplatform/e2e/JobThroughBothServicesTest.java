@@ -135,6 +135,51 @@ class JobThroughBothServicesTest {
                 .setEpochs(2);
     }
 
+    /** Debian's Python with python3-avro and python3-confluent-kafka (what .ci/run installs), or a skip. */
+    private static String debianPython() throws Exception {
+        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        Process probe = new ProcessBuilder(python, "-c", "import avro, confluent_kafka").redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(probe.waitFor() == 0,
+                "Debian's python3-avro and python3-confluent-kafka are not installed (.ci/run installs them): "
+                        + new String(probe.getInputStream().readAllBytes()));
+        return python;
+    }
+
+    private record PythonRun(int exitCode, String output) {}
+
+    private static PythonRun pythonClient(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(debianPython(),
+                ROOT.resolve("clients/python/platform_client.py").toString(),
+                "--bootstrap-servers", KafkaBroker.shared().bootstrapServers()));
+        command.addAll(List.of(args));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes());
+        return new PythonRun(p.waitFor(), output);
+    }
+
+    @Test
+    void aPythonClientBuiltFromTheSchemaFilesSubmitsAJobAndFollowsItToItsEvaluation() throws Exception {
+        // The layer list of the issue that found the two python3-avro pitfalls: integers in unions.
+        PythonRun run = pythonClient("submit", "--file",
+                ROOT.resolve("clients/python/examples/fashion-mnist-mlp.json").toString(), "--watch", "--timeout", "240");
+        try {
+            assertThat(run.exitCode()).as(run.output()).isZero();
+            assertThat(run.output()).contains("SUCCEEDED").contains("epoch 2/2").contains("[evaluation]")
+                    .contains("test accuracy").containsPattern("val loss \\d+\\.\\d{4}");
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+        }
+    }
+
+    @Test
+    void aStockPythonAvroSubmissionIsAnsweredWithAFailedStatusNamingTheFingerprintProblem() throws Exception {
+        PythonRun run = pythonClient("submit", "--preset", "fashion-mnist", "--epochs", "1", "--no-workarounds",
+                "--watch", "--timeout", "60");
+        assertThat(run.exitCode()).as(run.output()).isEqualTo(1);
+        assertThat(run.output()).contains("FAILED (attempt 1): INVALID_JOB").contains("unknown writer schema fingerprint 72ec12591b6d42a7")
+                .contains("v2 (current) 9724c444b56fa277").contains("Python's avro package");
+    }
+
     private static String logs() throws IOException {
         StringBuilder b = new StringBuilder();
         for (Path log : LOGS) {

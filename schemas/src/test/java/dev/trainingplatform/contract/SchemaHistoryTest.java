@@ -118,6 +118,20 @@ class SchemaHistoryTest {
         assertThat(read.hasField("validationLoss")).isFalse();
     }
 
+    @Test
+    void encodeAsWritesWhatAnOlderClientWouldAndDropsTheFieldsItLacks() {
+        TrainingJob job = TrainingJob.newBuilder().setJobId("j").setModel(ModelSpec.newBuilder().setPreset("p").build())
+                .setDataset(DatasetSpec.newBuilder().setName("d").build())
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.SGD).setLearningRate(0.1).build())
+                .setBatchSize(4).setEpochs(2).setValidation(new ValidationSplit(0.2, 0, 3L)).build();
+        byte[] v1 = SchemaHistory.encodeAs(job, 1);
+        assertThat(ByteBuffer.wrap(v1, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong()).isEqualTo(
+                SchemaHistory.fingerprint(SchemaHistory.versions("TrainingJob").get(0)));
+        TrainingJob back = AvroCodec.of(TrainingJob.class).decode(v1);
+        assertThat(back.getValidation()).isNull();
+        assertThat(back.getEpochs()).isEqualTo(2);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"TrainingJob", "EpochMetrics"})
     void aCodecNamesEveryFingerprintItKnowsWhenOneIsUnknown(String name) {

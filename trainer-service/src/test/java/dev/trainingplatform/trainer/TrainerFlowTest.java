@@ -72,6 +72,35 @@ class TrainerFlowTest {
     }
 
     @Test
+    void aJobWrittenByAVersion1ClientStillTrains() {
+        // A client built before TrainingJob v2 (no validation field) sends the v1 bytes.
+        TrainingJob job = job().setEpochs(1).build();
+        byte[] v1 = dev.trainingplatform.contract.SchemaHistory.encodeAs(job, 1);
+        assertThat(java.nio.ByteBuffer.wrap(v1, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong())
+                .isEqualTo(0x4099dc5bf089a2d1L);
+        client.send(Topics.JOBS, job.getJobId(), v1);
+        assertThat(terminal(job.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> !m.isEmpty(), WAIT))
+                .singleElement().satisfies(m -> assertThat(m.getValidationLoss()).isNull());
+    }
+
+    @Test
+    void aValidationSplitIsHeldOutAndMeasuredEveryEpoch() {
+        TrainingJob job = job().setEpochs(2)
+                .setValidation(dev.trainingplatform.contract.ValidationSplit.newBuilder().setCount(60).build()).build();
+        client.submit(job);
+        assertThat(terminal(job.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+        List<EpochMetrics> metrics = client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(),
+                m -> m.size() >= 2, WAIT);
+        assertThat(metrics).allSatisfy(m -> {
+            assertThat(m.getTrainSamples()).isEqualTo(300 - 60);
+            assertThat(m.getValidationLoss()).isNotNull().isPositive();
+            assertThat(m.getValidationAccuracy()).isBetween(0.0, 1.0);
+            assertThat(m.getLearningRate()).isEqualTo(job.getOptimizer().getLearningRate());
+        });
+    }
+
+    @Test
     void aJobProducesRunningEpochMetricsACheckpointAndSucceeded() {
         TrainingJob job = job().setTestEveryEpoch(true).build();
         client.submit(job);
