@@ -3,60 +3,29 @@ package dev.trainingplatform.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.trainingplatform.contract.Topics;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Renders every overlay with kubectl kustomize and checks what the objects promise. */
 class KubernetesManifestsTest {
 
-    static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
-    static final Path KUBERNETES = ROOT.resolve("deploy/kubernetes");
+    static final Path ROOT = RenderedOverlays.ROOT;
     static final Set<String> HEALTH = Set.of("/q/health/live", "/q/health/ready", "/q/health/started");
-    static final Map<String, List<JsonNode>> RENDERED = new HashMap<>();
+    static Map<String, List<JsonNode>> RENDERED;
 
     @BeforeAll
     static void render() throws Exception {
-        boolean kubectl = Files.isExecutable(Path.of("/usr/bin/kubectl"))
-                || System.getenv("PATH").contains("kubectl") || which("kubectl");
-        Assumptions.assumeTrue(kubectl, "kubectl is not installed: the manifests cannot be rendered here");
-        for (String overlay : List.of("cpu", "gpu")) {
-            Process p = new ProcessBuilder("kubectl", "kustomize", KUBERNETES.resolve("overlays/" + overlay).toString())
-                    .redirectErrorStream(true).start();
-            String yaml = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor()).as("kubectl kustomize " + overlay + ":\n" + yaml).isZero();
-            List<JsonNode> objects = new ArrayList<>();
-            try (MappingIterator<JsonNode> docs = new YAMLMapper().readerFor(JsonNode.class).readValues(yaml)) {
-                while (docs.hasNext()) {
-                    objects.add(docs.next());
-                }
-            }
-            RENDERED.put(overlay, objects);
-        }
-    }
-
-    private static boolean which(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
+        RENDERED = RenderedOverlays.all();
     }
 
     private static List<JsonNode> kind(String overlay, String kind) {
@@ -177,6 +146,33 @@ class KubernetesManifestsTest {
                     .filter(t -> Topics.JOBS.equals(t.path("spec").path("topicName").asText()))
                     .findFirst().orElseThrow().path("spec").path("partitions").asInt();
             assertThat(scaled.path("maxReplicaCount").asInt()).isBetween(1, partitions);
+            // KEDA counts lag from where the trainer starts reading; its default (latest) would see a
+            // fresh group's waiting jobs as lag 1 per partition.
+            assertThat(trigger.path("offsetResetPolicy").asText())
+                    .isEqualTo(propertyDefaultOrValue("trainer", "mp.messaging.incoming.jobs.auto.offset.reset"));
+            // The HPA owns the count: a replicas field would reset the fleet on every apply.
+            assertThat(deployment(overlay, "trainer").path("spec").has("replicas")).isFalse();
+            // minReplicaCount 1 makes cooldownPeriod moot; scale-down is paced by the HPA's window.
+            assertThat(scaled.path("minReplicaCount").asInt()).isEqualTo(1);
+            assertThat(scaled.path("advanced").path("horizontalPodAutoscalerConfig").path("behavior").path("scaleDown")
+                    .path("stabilizationWindowSeconds").asInt()).isPositive();
         }
+    }
+
+    /** A property's value in a service's application.properties, or the default of its ${NAME:default}. */
+    private static String propertyDefaultOrValue(String service, String property) throws IOException {
+        String props = Files.readString(ROOT.resolve(service + "-service/src/main/resources/application.properties"));
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(property) + "=(.*)$").matcher(props);
+        assertThat(m.find()).as(property + " in " + service).isTrue();
+        Matcher d = Pattern.compile("\\$\\{[A-Z_]+:([^}]*)}").matcher(m.group(1).trim());
+        return d.matches() ? d.group(1) : m.group(1).trim();
+    }
+
+    @Test
+    void gpuTrainersNeedOnlyTheDevicePluginsResourceNotANodeLabel() {
+        JsonNode spec = deployment("gpu", "trainer").path("spec").path("template").path("spec");
+        // nvidia.com/gpu.present is set by GPU Feature Discovery, not by the device plugin alone.
+        assertThat(spec.path("nodeSelector").has("nvidia.com/gpu.present")).isFalse();
+        assertThat(spec.path("tolerations").get(0).path("key").asText()).isEqualTo("nvidia.com/gpu");
     }
 }
