@@ -3,14 +3,12 @@ package dev.trainingplatform.evaluator;
 import dev.trainingplatform.contract.Checkpoint;
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.ml.JobRejectedException;
-import dev.trainingplatform.ml.data.Sha256;
+import dev.trainingplatform.ml.checkpoint.BlobStore;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** A checkpoint's parameter bytes, inline or from the shared directory, used only if the SHA-256 matches. */
 @ApplicationScoped
@@ -20,50 +18,22 @@ public class CheckpointParameters {
     EvaluatorConfig config;
 
     public byte[] verifiedBytes(Checkpoint checkpoint) {
-        byte[] bytes = checkpoint.getParameters() != null ? copy(checkpoint.getParameters())
-                : read(checkpoint.getParametersUri());
-        String actual = Sha256.of(bytes);
-        if (!actual.equalsIgnoreCase(checkpoint.getParametersSha256())) {
-            throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "checkpoint " + checkpoint.getCheckpointId()
-                    + ": parameters have SHA-256 " + actual + " but the checkpoint says "
-                    + checkpoint.getParametersSha256() + "; refusing to use them");
+        String what = "checkpoint " + checkpoint.getCheckpointId() + " parameters";
+        if (checkpoint.getParameters() != null) {
+            return BlobStore.verified(copy(checkpoint.getParameters()), checkpoint.getParametersSha256(), what);
         }
-        return bytes;
-    }
-
-    private byte[] read(String uri) {
-        if (uri == null) {
+        if (checkpoint.getParametersUri() == null) {
             throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "checkpoint has neither inline parameters nor a URI");
         }
-        Path file;
-        try {
-            URI u = URI.create(uri);
-            if (!"file".equals(u.getScheme())) {
-                throw new IllegalArgumentException("only file: URIs are supported");
-            }
-            file = Path.of(u).toAbsolutePath().normalize();
-        } catch (IllegalArgumentException e) {
-            throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "bad parametersUri '" + uri + "': " + e.getMessage());
-        }
-        boolean allowed = config.checkpointDirectories().stream()
-                .map(d -> Path.of(d).toAbsolutePath().normalize())
-                .anyMatch(file::startsWith);
-        if (!allowed) {
-            throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "parametersUri " + file
-                    + " is outside the checkpoint directories " + config.checkpointDirectories());
-        }
-        try {
-            long size = Files.size(file);
-            long most = config.limits().maxParameters() * Float.BYTES + (1 << 20);
-            if (size > most) {
-                throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "parameter file " + file + " has " + size
-                        + " bytes, more than a model of this service's limit of " + config.limits().maxParameters()
-                        + " parameters takes (" + most + ")");
-            }
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "cannot read " + file + ": " + e.getMessage());
-        }
+        // A parameter file holds 4 bytes a parameter plus DJL's names and shapes: never more is read.
+        long most = config.limits().maxParameters() * Float.BYTES + (1 << 20);
+        return files().read(checkpoint.getParametersUri(), checkpoint.getParametersSha256(), most);
+    }
+
+    /** The trainers' parameter files: read only from the configured checkpoint directories. */
+    private BlobStore files() {
+        List<Path> dirs = config.checkpointDirectories().stream().map(Path::of).toList();
+        return new BlobStore("checkpoint directories", dirs.get(0), ".params", dirs);
     }
 
     private static byte[] copy(ByteBuffer buffer) {

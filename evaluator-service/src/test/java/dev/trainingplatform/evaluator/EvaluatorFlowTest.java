@@ -16,7 +16,7 @@ import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.data.DataSources;
 import dev.trainingplatform.ml.data.DatasetCatalog;
 import dev.trainingplatform.ml.data.LoadedDataset;
-import dev.trainingplatform.ml.data.Sha256;
+import dev.trainingplatform.ml.checkpoint.Sha256;
 import dev.trainingplatform.ml.testdata.FashionMnistFiles;
 import dev.trainingplatform.ml.train.JobLimits;
 import dev.trainingplatform.ml.train.Training;

@@ -1,17 +1,16 @@
 package dev.trainingplatform.trainer;
 
 import dev.trainingplatform.contract.Checkpoint;
-import dev.trainingplatform.ml.data.Sha256;
+import dev.trainingplatform.ml.checkpoint.BlobStore;
+import dev.trainingplatform.ml.checkpoint.Sha256;
 import dev.trainingplatform.ml.train.TrainingPlan;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Instant;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
@@ -51,25 +50,15 @@ public class CheckpointPublisher {
         if (parameters.length <= config.checkpoint().inlineMaxBytes()) {
             c.setParameters(ByteBuffer.wrap(parameters));
         } else {
-            c.setParametersUri(writeFile(sha, parameters).toUri().toString());
+            c.setParametersUri(files().write(parameters).toUri().toString());
         }
         Checkpoint checkpoint = c.build();
         checkpoints.sendMessageAndAwait(KafkaRecord.of(jobId, checkpoint));
         return checkpoint;
     }
 
-    private Path writeFile(String sha, byte[] parameters) {
-        try {
-            Path dir = Files.createDirectories(Path.of(config.checkpoint().directory()));
-            // Named by content: a rewrite of the same parameters is harmless.
-            Path file = dir.resolve(sha + ".params");
-            Path tmp = Files.createTempFile(dir, sha, ".part");
-            Files.write(tmp, parameters);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-            return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write checkpoint file", e);
-        }
+    /** Parameter files, named by their digest, in the directory the evaluators read. */
+    private BlobStore files() {
+        return new BlobStore("checkpoint directory", Path.of(config.checkpoint().directory()), ".params", List.of());
     }
 }

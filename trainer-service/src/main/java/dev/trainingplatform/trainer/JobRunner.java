@@ -12,10 +12,9 @@ import dev.trainingplatform.ml.train.JobLimits;
 import dev.trainingplatform.ml.train.JobValidator;
 import dev.trainingplatform.ml.train.Training;
 import dev.trainingplatform.ml.train.TrainingPlan;
-import dev.trainingplatform.ml.train.TrainingState;
+import dev.trainingplatform.ml.checkpoint.TrainingState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.function.BooleanSupplier;
 import java.util.Optional;
 import org.jboss.logging.Logger;
@@ -62,10 +61,6 @@ public class JobRunner {
 
     @Inject
     ResumePointStore resumePoints;
-
-    private static boolean isTerminal(JobState s) {
-        return s == JobState.SUCCEEDED || s == JobState.FAILED || s == JobState.CANCELLED;
-    }
 
     private Optional<JobStatus> earlierStatus(String jobId) {
         try {
@@ -119,29 +114,34 @@ public class JobRunner {
      */
     public void run(TrainingJob job, BooleanSupplier owned) {
         String jobId = job.getJobId() == null || job.getJobId().isBlank() ? "(no job id)" : job.getJobId();
-        int[] epochsDone = {0};
-        boolean[] hasResumePoint = {false};
         Optional<JobStatus> previous = earlierStatus(jobId);
-        if (previous.isPresent() && isTerminal(previous.get().getState())) {
+        AttemptPolicy.Decision decision = new AttemptPolicy(config.limits().maxAttempts()).decide(previous);
+        if (decision instanceof AttemptPolicy.AlreadyEnded ended) {
             // A redelivered record (the trainer stopped before committing it): the job is over.
             LOG.infof("job %s already ended %s (attempt %d); its record was delivered again and is ignored", jobId,
-                    previous.get().getState(), previous.get().getAttempt());
+                    ended.state(), ended.attempt());
             trainerMetrics.redeliveryIgnored();
             return;
         }
-        int attempt = previous.map(p -> p.getAttempt() + 1).orElse(1);
         trainerMetrics.jobStarted();
-        try {
-            if (attempt > config.limits().maxAttempts()) {
-                hasResumePoint[0] = true; // an earlier attempt may have left one
-                status.failed(jobId, attempt - 1, ErrorCode.INTERNAL_ERROR, "given up after " + (attempt - 1)
-                        + " attempts that did not finish: the trainer running it crashed or stopped " + (attempt - 1)
-                        + " times, so it is not run again (last state "
-                        + previous.get().getState() + " after " + previous.get().getEpochsCompleted() + " epochs)",
-                        previous.get().getEpochsCompleted());
+        if (decision instanceof AttemptPolicy.GiveUp giveUp) {
+            try {
+                status.failed(jobId, giveUp.lastAttempt(), ErrorCode.INTERNAL_ERROR, giveUp.reason(), giveUp.epochsCompleted());
                 trainerMetrics.jobFailed(ErrorCode.INTERNAL_ERROR);
-                return;
+            } finally {
+                resumePoints.discard(jobId); // an earlier attempt may have left one
             }
+            return;
+        }
+        runAttempt(job, jobId, (AttemptPolicy.Run) decision, owned);
+    }
+
+    private void runAttempt(TrainingJob job, String jobId, AttemptPolicy.Run run, BooleanSupplier owned) {
+        int attempt = run.attempt();
+        int epochsDone = 0;
+        boolean hasResumePoint = false;
+        EpochPublisher publisher = null;
+        try {
             // Validated before QUEUED: a job refused here costs one status, not two.
             JobValidator.validate(job, limits);
             status.publish(jobId, attempt, JobState.QUEUED, 0);
@@ -152,85 +152,58 @@ public class JobRunner {
                 trainerMetrics.jobCancelled();
                 return;
             }
-            Resume resume = previous.isPresent() ? resumePoint(planned) : new Resume(null, planned, null);
+            Resume resume = run.resumable() ? resumePoint(planned) : new Resume(null, planned, null);
             TrainingPlan plan = resume.plan();
             TrainingState resumeFrom = resume.state();
             if (resumeFrom != null) {
-                epochsDone[0] = resumeFrom.epoch();
-                hasResumePoint[0] = true;
+                epochsDone = resumeFrom.epoch();
+                hasResumePoint = true;
                 status.running(jobId, attempt, resumeFrom.epoch(), "resumed after epoch " + resumeFrom.epoch());
                 trainerMetrics.jobResumed();
             } else if (resume.problem() != null) {
-                hasResumePoint[0] = true;
+                hasResumePoint = true;
                 status.running(jobId, attempt, 0, "started again from the first epoch: " + resume.problem());
             } else {
                 status.publish(jobId, attempt, JobState.RUNNING, 0);
             }
             progress.started(jobId, job.getEpochs());
-            int every = job.getCheckpoint() == null ? 0 : job.getCheckpoint().getEveryEpochs();
-            Duration resumeInterval = config.resume().interval();
-            long[] lastResumePoint = {System.nanoTime()};
-            Training.Outcome outcome = Training.run(plan, new Training.Observer() {
-                @Override
-                public void epochFinished(Training.EpochResult epoch, Training.Snapshot snapshot) {
-                    metrics.publish(jobId, attempt, epoch);
-                    epochsDone[0] = epoch.epoch();
-                    progress.epochFinished(epoch.epoch());
-                    trainerMetrics.epochFinished(epoch.durationMs(), epoch.trainSamples());
-                    boolean last = epoch.epoch() == epoch.totalEpochs();
-                    boolean checkpoint = last || every > 0 && epoch.epoch() % every == 0;
-                    if (checkpoint) {
-                        checkpoints.publish(plan, attempt, epoch.epoch(), snapshot.parameters());
-                    }
-                    boolean due = !resumeInterval.isZero()
-                            && System.nanoTime() - lastResumePoint[0] >= resumeInterval.toNanos();
-                    if (!last && (checkpoint || due)) {
-                        saveResumePoint(plan, attempt, snapshot);
-                        lastResumePoint[0] = System.nanoTime();
-                        hasResumePoint[0] = true;
-                    }
-                }
-
-                @Override
-                public void batchFinished() {
-                    progress.batchFinished();
-                }
-
-                @Override
-                public boolean stopRequested() {
-                    return cancellations.isCancelled(jobId) || !owned.getAsBoolean();
-                }
-            }, resumeFrom);
+            publisher = new EpochPublisher(plan, attempt, epochsDone,
+                    new EpochPublisher.Sinks(metrics, checkpoints, this::saveResumePoint, progress, trainerMetrics),
+                    config.resume().interval(), () -> cancellations.isCancelled(jobId) || !owned.getAsBoolean());
+            Training.Outcome outcome = Training.run(plan, publisher, resumeFrom);
+            epochsDone = publisher.epochsDone();
             if (outcome == Training.Outcome.STOPPED && !cancellations.isCancelled(jobId)) {
                 // Handed over: no status (the new owner's next attempt follows RUNNING), the resume
                 // point kept for it.
                 LOG.infof("job %s: its partition moved to another trainer after %d epochs; handed over", jobId,
-                        epochsDone[0]);
-                hasResumePoint[0] = false;
+                        epochsDone);
+                hasResumePoint = false;
+                publisher = null;
                 trainerMetrics.jobHandedOver();
                 return;
             }
             if (outcome == Training.Outcome.STOPPED) {
-                status.cancelled(jobId, attempt, "cancelled after " + epochsDone[0] + " of " + job.getEpochs() + " epochs",
-                        epochsDone[0]);
+                status.cancelled(jobId, attempt, "cancelled after " + epochsDone + " of " + job.getEpochs() + " epochs",
+                        epochsDone);
                 trainerMetrics.jobCancelled();
                 return;
             }
-            status.publish(jobId, attempt, JobState.SUCCEEDED, epochsDone[0]);
+            status.publish(jobId, attempt, JobState.SUCCEEDED, epochsDone);
             trainerMetrics.jobSucceeded();
         } catch (JobRejectedException e) {
-            status.failed(jobId, attempt, e.code(), e.getMessage(), epochsDone[0]);
+            status.failed(jobId, attempt, e.code(), e.getMessage(), publisher == null ? epochsDone : publisher.epochsDone());
             trainerMetrics.jobFailed(e.code());
         } catch (RuntimeException | Error e) {
             // Whatever the job did (a stack overflow, a heap exhausted by its model), the trainer
             // reports it and takes the next job. A native crash takes the process down instead: the
-            // attempt counter above ends such a job after maxAttempts deliveries.
+            // attempt policy ends such a job after maxAttempts deliveries.
             LOG.errorf(e, "job %s failed unexpectedly", jobId);
-            status.failed(jobId, attempt, ErrorCode.INTERNAL_ERROR, "internal error: " + e, epochsDone[0]);
+            status.failed(jobId, attempt, ErrorCode.INTERNAL_ERROR, "internal error: " + e,
+                    publisher == null ? epochsDone : publisher.epochsDone());
             trainerMetrics.jobFailed(ErrorCode.INTERNAL_ERROR);
         } finally {
             progress.ended();
-            if (hasResumePoint[0]) {
+            if (hasResumePoint || publisher != null && publisher.savedResumePoint()) {
                 resumePoints.discard(jobId);
             }
         }

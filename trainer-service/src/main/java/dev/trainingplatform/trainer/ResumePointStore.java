@@ -7,21 +7,20 @@ import dev.trainingplatform.contract.ResumePoint;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.UndecodableRecordException;
 import dev.trainingplatform.ml.JobRejectedException;
-import dev.trainingplatform.ml.data.Sha256;
+import dev.trainingplatform.ml.checkpoint.BlobStore;
+import dev.trainingplatform.ml.checkpoint.Sha256;
+import dev.trainingplatform.ml.checkpoint.TrainingState;
 import dev.trainingplatform.ml.train.TrainingPlan;
-import dev.trainingplatform.ml.train.TrainingState;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,7 +68,7 @@ public class ResumePointStore {
         if (bytes.length <= config.checkpoint().inlineMaxBytes()) {
             point.setState(ByteBuffer.wrap(bytes));
         } else {
-            file = write(sha, bytes);
+            file = files().write(bytes);
             point.setStateUri(file.toUri().toString());
         }
         points.sendAndAwait(Record.of(jobId, point.build()));
@@ -112,23 +111,20 @@ public class ResumePointStore {
         }
         ResumePoint point = found.get().point();
         byte[] bytes;
-        if (point.getState() != null) {
-            ByteBuffer inline = point.getState().duplicate();
-            bytes = new byte[inline.remaining()];
-            inline.get(bytes);
-        } else if (point.getStateUri() != null) {
-            Path file = fileOf(point.getStateUri());
-            files.put(jobId, file);
-            try {
-                bytes = Files.readAllBytes(file);
-            } catch (IOException e) {
-                throw invalid(point, "its file cannot be read (" + e + ")");
+        try {
+            if (point.getState() != null) {
+                ByteBuffer inline = point.getState().duplicate();
+                bytes = new byte[inline.remaining()];
+                inline.get(bytes);
+                BlobStore.verified(bytes, point.getStateSha256(), "its inline state");
+            } else if (point.getStateUri() != null) {
+                files.put(jobId, files().fileOf(point.getStateUri()));
+                bytes = files().read(point.getStateUri(), point.getStateSha256(), Long.MAX_VALUE);
+            } else {
+                throw invalid(point, "it holds no state");
             }
-        } else {
-            throw invalid(point, "it holds no state");
-        }
-        if (!Sha256.of(bytes).equals(point.getStateSha256())) {
-            throw invalid(point, "its SHA-256 does not match");
+        } catch (JobRejectedException e) {
+            throw e.getMessage().startsWith("the resume point after") ? e : invalid(point, e.getMessage());
         }
         TrainingState state = TrainingState.fromBytes(bytes);
         if (state.epoch() != point.getEpoch()) {
@@ -150,36 +146,10 @@ public class ResumePointStore {
         }
     }
 
-    private Path directory() {
-        return Path.of(config.checkpoint().directory()).resolve("resume").toAbsolutePath().normalize();
-    }
-
-    /** Only files in this service's own directory are read, whatever a record on the topic says. */
-    private Path fileOf(String uri) {
-        Path file;
-        try {
-            file = Path.of(URI.create(uri)).toAbsolutePath().normalize();
-        } catch (RuntimeException e) {
-            throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "resume point: '" + uri + "' is not a file URI");
-        }
-        if (file.getParent() == null || !file.getParent().equals(directory())) {
-            throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "resume point: " + file
-                    + " is outside the resume directory " + directory());
-        }
-        return file;
-    }
-
-    private Path write(String sha, byte[] bytes) {
-        try {
-            Path dir = Files.createDirectories(directory());
-            Path file = dir.resolve(sha + ".state");
-            Path tmp = Files.createTempFile(dir, sha, ".part");
-            Files.write(tmp, bytes);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            return file;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write a resume point file", e);
-        }
+    /** Resume point files: in the checkpoint directory's resume folder, read from nowhere else. */
+    private BlobStore files() {
+        return new BlobStore("resume directory", Path.of(config.checkpoint().directory()).resolve("resume"), ".state",
+                List.of());
     }
 
     private static void delete(Path file) {

@@ -174,6 +174,9 @@ class BadInputTest {
                 bad("gzip bomb: an IDX header claiming 10^12 bytes", j -> j.setDataset(at(unchecked(() -> variant("claims",
                         "train-images-idx3-ubyte.gz", gzip(idxHeader(1_000_000, 1000, 1000), 1 << 20))))),
                         ErrorCode.LIMIT_EXCEEDED, "announces 1000000000000 bytes"),
+                bad("a 1.84 GB images file (sparse) under the data set limit", j -> j.setDataset(at(unchecked(() -> sparseVariant(
+                        "huge", "train-images-idx3-ubyte", idxHeader(2_346_938, 28, 28), 1_840_000_000L)))),
+                        ErrorCode.LIMIT_EXCEEDED, "more than the 268435456 this service reads from one file"),
                 bad("gzip bomb: 64 MiB of zeros in 64 KiB", j -> j.setDataset(at(unchecked(() -> variant("zeros",
                         "train-images-idx3-ubyte.gz", gzip(new byte[0], 64 << 20))))),
                         ErrorCode.DATA_CORRUPT, "not an unsigned-byte IDX file"),
@@ -188,6 +191,15 @@ class BadInputTest {
                         badLabel)))), ErrorCode.DATA_CORRUPT, "label"),
                 bad("corrupt gzip", j -> j.setDataset(at(unchecked(() -> variant("gzip", "train-images-idx3-ubyte.gz",
                         "not gzip at all".getBytes(StandardCharsets.UTF_8))))), ErrorCode.DATA_CORRUPT, "train-images"));
+    }
+
+    /** A copy of the good files with {@code file} replaced by {@code head} in a sparse file of {@code size} bytes. */
+    static String sparseVariant(String name, String file, byte[] head, long size) throws Exception {
+        String dir = variant(name, file, head);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(Path.of(dir, file).toFile(), "rw")) {
+            f.setLength(size); // no disk taken: the file system stores the hole
+        }
+        return dir;
     }
 
     static byte[] idxHeader(int... dims) {

@@ -15,7 +15,7 @@ import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.ResumePoint;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.TrainingJob;
-import dev.trainingplatform.ml.data.Sha256;
+import dev.trainingplatform.ml.checkpoint.Sha256;
 import dev.trainingplatform.ml.model.Presets;
 import dev.trainingplatform.ml.testdata.FashionMnistFiles;
 import dev.trainingplatform.testkafka.ContractClient;

@@ -2,6 +2,7 @@ package dev.trainingplatform.ml.data;
 
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.ml.JobRejectedException;
+import dev.trainingplatform.ml.checkpoint.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -13,7 +13,7 @@ import dev.trainingplatform.ml.DjlRuntime;
 import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.data.LoadedDataset;
 import dev.trainingplatform.ml.model.ModelFactory;
-import dev.trainingplatform.ml.train.ModelParameters;
+import dev.trainingplatform.ml.checkpoint.ModelParameters;
 import dev.trainingplatform.ml.train.TrainingComponents;
 import dev.trainingplatform.ml.train.TrainingPlan;
 import java.util.ArrayList;

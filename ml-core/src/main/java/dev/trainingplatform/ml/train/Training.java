@@ -19,6 +19,8 @@ import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.DjlRuntime;
 import dev.trainingplatform.ml.JobRejectedException;
+import dev.trainingplatform.ml.checkpoint.ModelParameters;
+import dev.trainingplatform.ml.checkpoint.TrainingState;
 import dev.trainingplatform.ml.data.Split;
 import dev.trainingplatform.ml.eval.TestSetEvaluation;
 import java.util.List;
@@ -42,9 +44,6 @@ public final class Training {
     public record EpochResult(int epoch, int totalEpochs, double trainLoss, Double trainAccuracy, Double testLoss,
                               Double testAccuracy, long trainSamples, long durationMs, long elapsedMs, long etaMs,
                               int skippedSteps, Double validationLoss, Double validationAccuracy, double learningRate) {}
-
-    /** This many non-finite steps in a row end the job DIVERGED. */
-    static final int MAX_CONSECUTIVE_SKIPPED_STEPS = 10;
 
     /** The model after an epoch, serialized on demand (only while the observer is being told). */
     public interface Snapshot {
@@ -128,7 +127,7 @@ public final class Training {
                 TestSetEvaluation validationSet = plan.validation() == null ? null
                         : new TestSetEvaluation(plan.validation(), job.getEvaluationBatchSize(), plan.data().classNames().size());
                 long started = System.nanoTime();
-                int[] consecutive = {0}; // non-finite steps in a row, across epochs
+                DivergenceGuard divergence = new DivergenceGuard();
                 int firstEpoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1;
                 for (int epoch = firstEpoch; epoch <= job.getEpochs(); epoch++) {
                     long epochStart = System.nanoTime();
@@ -136,19 +135,14 @@ public final class Training {
                     // resumed run draws what the uninterrupted one drew.
                     DjlRuntime.engine().setRandomSeed(epochSeed(job.getSeed(), epoch));
                     totals.reset();
-                    int epochNumber = epoch;
-                    int[] counts = new int[2]; // applied, skipped
+                    divergence.epochStarted(epoch);
                     boolean completed;
                     try (NDManager epochManager = dataManager.newSubManager()) {
                         completed = batches.forEach(epoch, epochManager, (data, labels) -> {
                             if (step.run(data, labels, totals)) {
-                                counts[0]++;
-                                consecutive[0] = 0;
+                                divergence.stepApplied();
                             } else {
-                                counts[1]++;
-                                if (++consecutive[0] >= MAX_CONSECUTIVE_SKIPPED_STEPS) {
-                                    throw diverged(epochNumber, consecutive[0] + " batches in a row had a non-finite loss or gradient");
-                                }
+                                divergence.stepSkipped();
                             }
                             observer.batchFinished();
                             return !observer.stopRequested();
@@ -157,15 +151,8 @@ public final class Training {
                     if (!completed) {
                         return Outcome.STOPPED;
                     }
-                    int applied = counts[0];
-                    int skipped = counts[1];
-                    if (applied == 0) {
-                        throw diverged(epoch, "no batch of the epoch had a finite loss and gradient");
-                    }
-                    double trainLoss = totals.loss();
-                    if (!Double.isFinite(trainLoss)) {
-                        throw diverged(epoch, "the training loss is " + trainLoss);
-                    }
+                    double trainLoss = divergence.epochLoss(totals.loss());
+                    int skipped = divergence.skipped();
                     Double trainAccuracy = totals.accuracy();
                     Double testLoss = null;
                     Double testAccuracy = null;
@@ -239,10 +226,5 @@ public final class Training {
                 p.getValue().getArray().setRequiresGradient(true);
             }
         }
-    }
-
-    private static JobRejectedException diverged(int epoch, String why) {
-        return new JobRejectedException(ErrorCode.DIVERGED, "training diverged in epoch " + epoch + ": " + why
-                + "; try a smaller learning rate");
     }
 }

@@ -1,5 +1,6 @@
 package dev.trainingplatform.ml.data;
 
+import dev.trainingplatform.ml.checkpoint.Sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,6 @@
 package dev.trainingplatform.ml.train;
 
+import dev.trainingplatform.ml.checkpoint.TrainingState;
 import static dev.trainingplatform.ml.model.Presets.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.checkpoint;
 
 import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;

@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.data;
+package dev.trainingplatform.ml.checkpoint;
 
 import java.io.IOException;
 import java.io.InputStream;

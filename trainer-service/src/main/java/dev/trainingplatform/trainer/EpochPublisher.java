@@ -1,0 +1,83 @@
+package dev.trainingplatform.trainer;
+
+import dev.trainingplatform.ml.train.Training;
+import dev.trainingplatform.ml.train.TrainingPlan;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A running job's observer, as DJL splits its training listeners: after each epoch the metrics event,
+ * the checkpoint at the job's cadence (and always after the last epoch) and a resume point at every
+ * checkpoint and whenever the resume interval has passed; after each batch the progress; between
+ * batches whether to stop (cancelled, or the job's record is no longer this trainer's).
+ */
+final class EpochPublisher implements Training.Observer {
+
+    /** Where the publishers and the trainer's bookkeeping live, for one job. */
+    record Sinks(MetricsPublisher metrics, CheckpointPublisher checkpoints, ResumePoints resumePoints,
+                 TrainingProgress progress, TrainerMetrics trainerMetrics) {}
+
+    /** Saves a resume point, never failing the job (the cost of a missed one is the work since the last). */
+    interface ResumePoints {
+        void save(TrainingPlan plan, int attempt, Training.Snapshot snapshot);
+    }
+
+    private final TrainingPlan plan;
+    private final int attempt;
+    private final Sinks sinks;
+    private final BooleanSupplier stop;
+    private final int checkpointEvery;
+    private final Duration resumeInterval;
+    private long lastResumePoint = System.nanoTime();
+    private int epochsDone;
+    private boolean savedResumePoint;
+
+    EpochPublisher(TrainingPlan plan, int attempt, int epochsDone, Sinks sinks, Duration resumeInterval, BooleanSupplier stop) {
+        this.plan = plan;
+        this.attempt = attempt;
+        this.epochsDone = epochsDone;
+        this.sinks = sinks;
+        this.stop = stop;
+        this.resumeInterval = resumeInterval;
+        this.checkpointEvery = plan.job().getCheckpoint() == null ? 0 : plan.job().getCheckpoint().getEveryEpochs();
+    }
+
+    @Override
+    public void epochFinished(Training.EpochResult epoch, Training.Snapshot snapshot) {
+        String jobId = plan.job().getJobId();
+        sinks.metrics().publish(jobId, attempt, epoch);
+        epochsDone = epoch.epoch();
+        sinks.progress().epochFinished(epoch.epoch());
+        sinks.trainerMetrics().epochFinished(epoch.durationMs(), epoch.trainSamples());
+        boolean last = epoch.epoch() == epoch.totalEpochs();
+        boolean checkpoint = last || checkpointEvery > 0 && epoch.epoch() % checkpointEvery == 0;
+        if (checkpoint) {
+            sinks.checkpoints().publish(plan, attempt, epoch.epoch(), snapshot.parameters());
+        }
+        boolean due = !resumeInterval.isZero() && System.nanoTime() - lastResumePoint >= resumeInterval.toNanos();
+        if (!last && (checkpoint || due)) {
+            sinks.resumePoints().save(plan, attempt, snapshot);
+            lastResumePoint = System.nanoTime();
+            savedResumePoint = true;
+        }
+    }
+
+    @Override
+    public void batchFinished() {
+        sinks.progress().batchFinished();
+    }
+
+    @Override
+    public boolean stopRequested() {
+        return stop.getAsBoolean();
+    }
+
+    int epochsDone() {
+        return epochsDone;
+    }
+
+    /** Whether this attempt saved a resume point (to be discarded when the job ends). */
+    boolean savedResumePoint() {
+        return savedResumePoint;
+    }
+}
