@@ -51,7 +51,7 @@ public record ScriptedModel(String forward, String backward, List<Parameter> par
      * gradient, of the output's gradient ({@code %1$s}), the input ({@code %2$s}) and the output
      * ({@code %3$s}).
      */
-    private record Stateless(String output, String inputGradient) {
+    record Stateless(String output, String inputGradient) {
         String output(String in) {
             return String.format(output, in);
         }
@@ -84,12 +84,12 @@ public record ScriptedModel(String forward, String backward, List<Parameter> par
             String in = "h" + i;
             String out = "h" + (i + 1);
             String g = "g" + (i + 1);
-            if (args.type().equals("dense")) {
+            if (LayerKinds.isDense(args)) {
                 firstWithParameters = firstWithParameters < 0 ? i : firstWithParameters;
                 steps.add(dense(blocks.get(i), i, parameters, gradientNames, forward));
                 continue;
             }
-            Stateless layer = stateless(args);
+            Stateless layer = LayerKinds.of(args).script(args);
             if (layer == null) {
                 return null;
             }
@@ -133,38 +133,6 @@ public record ScriptedModel(String forward, String backward, List<Parameter> par
         String backward = "gw" + i + " = torch.mm(torch.t(" + g + "), " + in + ")\n"
                 + (bias == null ? "" : "gb" + i + " = torch.sum(" + g + ", [0])\n");
         return new Backward(backward, "g" + i + " = torch.mm(" + g + ", " + w + ")\n");
-    }
-
-    /** The layers without parameters; null for a type with no scripted form. */
-    private static Stateless stateless(LayerArgs args) {
-        switch (args.type()) {
-            case "relu":
-                // As autograd: ReLU's gradient passes where its output is positive.
-                return new Stateless("torch.relu(%s)", "torch.threshold_backward(%1$s, %3$s, 0)");
-            case "tanh":
-                return new Stateless("torch.tanh(%s)", "torch.tanh_backward(%1$s, %3$s)");
-            case "sigmoid":
-                return new Stateless("torch.sigmoid(%s)", "torch.sigmoid_backward(%1$s, %3$s)");
-            case "gelu":
-                return new Stateless("torch.gelu(%s)", "torch.gelu_backward(%1$s, %2$s)");
-            case "flatten":
-                // Where a gradient reaches a flatten (after a dense layer), its input is already
-                // (batch, features), which either order leaves as it is: the gradient passes unchanged.
-                return args.choice("order", "channelsFirst", "channelsFirst", "channelsLast").equals("channelsLast")
-                        ? new Stateless("torch.flatten(torch.movedim(%s, 1, -1), 1)", "%1$s")
-                        : new Stateless("torch.flatten(%s, 1)", "%1$s");
-            case "rescale": {
-                // The float constants DJL's LambdaBlock multiplies and adds, widened exactly.
-                String scale = literal((float) args.number("scale"));
-                float offset = (float) args.number("offset", 0.0);
-                // Adding a zero offset (Fashion-MNIST's) changes no value: one pass over the batch fewer.
-                String output = offset == 0 ? "torch.mul(%s, " + scale + ")"
-                        : "torch.add(torch.mul(%s, " + scale + "), " + literal(offset) + ")";
-                return new Stateless(output, "torch.mul(%1$s, " + scale + ")");
-            }
-            default:
-                return null;
-        }
     }
 
     private static String parameter(Parameter p, List<Parameter> parameters) {
