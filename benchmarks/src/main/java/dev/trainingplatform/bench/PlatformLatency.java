@@ -8,9 +8,7 @@ import dev.trainingplatform.contract.EpochMetrics;
 import dev.trainingplatform.contract.EvaluationResult;
 import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
-import dev.trainingplatform.contract.ModelSpec;
-import dev.trainingplatform.contract.OptimizerSpec;
-import dev.trainingplatform.contract.OptimizerType;
+import dev.trainingplatform.contract.ReferenceWorkloads;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.TrainingJob;
 import java.nio.file.Files;
@@ -48,12 +46,10 @@ public final class PlatformLatency {
         String bootstrap = args[0];
         long trainerPid = Long.parseLong(args[1]);
         int epochs = args.length > 2 ? Integer.parseInt(args[2]) : 100;
-        TrainingJob job = TrainingJob.newBuilder()
-                .setJobId("latency-" + UUID.randomUUID())
-                .setModel(ModelSpec.newBuilder().setPreset("fashion-mnist-mlp").build())
+        // The Fashion-MNIST workload on a tenth of its data, for many epochs.
+        TrainingJob job = ReferenceWorkloads.named("fashion-mnist").job("latency-" + UUID.randomUUID())
                 .setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").setMaxTrainSamples(6_000).build())
-                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3).build())
-                .setBatchSize(32).setEpochs(epochs).setTestEveryEpoch(true)
+                .setEpochs(epochs)
                 .setCheckpoint(CheckpointPolicy.newBuilder().setEveryEpochs(10).build())
                 .build();
 

@@ -6,6 +6,7 @@ import dev.trainingplatform.contract.LossType;
 import dev.trainingplatform.contract.ModelSpec;
 import dev.trainingplatform.contract.OptimizerSpec;
 import dev.trainingplatform.contract.OptimizerType;
+import dev.trainingplatform.contract.ReferenceWorkloads;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.data.LoadedDataset;
 import dev.trainingplatform.ml.data.Split;
@@ -28,15 +29,24 @@ import java.util.Random;
  */
 public final class TrainingThroughput {
 
-    /** One workload: preset, batch size, Adam's learning rate, one sample's shape, classes (0: regression). */
-    record Workload(String preset, int batchSize, double learningRate, Shape sampleShape, int classes, int samples) {}
+    /**
+     * One workload: its preset, batch size and Adam's learning rate (from the contract's
+     * {@link ReferenceWorkloads}, where the workloads are defined once), and what the generated data
+     * needs: one sample's shape, classes (0: regression), samples.
+     */
+    record Workload(String preset, int batchSize, double learningRate, Shape sampleShape, int classes, int samples) {
+        Workload(String name, Shape sampleShape, int classes, int samples) {
+            this(ReferenceWorkloads.named(name).preset(), ReferenceWorkloads.named(name).batchSize(),
+                    ReferenceWorkloads.named(name).learningRate(), sampleShape, classes, samples);
+        }
+    }
 
     static final java.util.Map<String, Workload> WORKLOADS = java.util.Map.of(
-            "fashion-mnist", new Workload("fashion-mnist-mlp", 32, 1e-3, new Shape(28, 28), 10, 60_000),
-            "forda", new Workload("forda-cnn", 128, 5e-4, new Shape(1, 500), 2, 3_601),
-            "regression", new Workload("regression-mlp", 400, 1e-3, new Shape(1), 0, 400),
-            "cifar10", new Workload("cifar10-cnn", 128, 1e-4, new Shape(3, 32, 32), 10, 45_000),
-            "imdb", new Workload("imdb-transformer", 128, 1e-4, new Shape(200), 2, 25_000));
+            "fashion-mnist", new Workload("fashion-mnist", new Shape(28, 28), 10, 60_000),
+            "forda", new Workload("forda", new Shape(1, 500), 2, 3_601),
+            "regression", new Workload("regression", new Shape(1), 0, 400),
+            "cifar10", new Workload("cifar10", new Shape(3, 32, 32), 10, 45_000),
+            "imdb", new Workload("imdb", new Shape(200), 2, 25_000));
 
     private TrainingThroughput() {}
 
