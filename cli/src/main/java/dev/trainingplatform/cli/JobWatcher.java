@@ -4,6 +4,7 @@ import dev.trainingplatform.contract.AvroCodec;
 import dev.trainingplatform.contract.EpochMetrics;
 import dev.trainingplatform.contract.EvaluationResult;
 import dev.trainingplatform.contract.JobState;
+import dev.trainingplatform.contract.JobPartition;
 import dev.trainingplatform.contract.JobStatus;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.contract.UndecodableRecordException;
@@ -60,11 +61,8 @@ final class JobWatcher implements AutoCloseable {
                 : List.of(Topics.STATUS, Topics.METRICS, Topics.EVALUATIONS);
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : topics) {
-            int count = consumer.partitionsFor(topic).size();
-            if (count == 0) {
-                throw new CliException(CliException.NOT_FOUND, "topic " + topic + " does not exist; run create-topics");
-            }
-            partitions.add(new TopicPartition(topic, Topics.partitionOf(jobId, count)));
+            partitions.add(JobPartition.of(consumer, topic, jobId).orElseThrow(() -> new CliException(
+                    CliException.NOT_FOUND, "topic " + topic + " does not exist; run create-topics")));
         }
         consumer.assign(partitions);
         if (fromBeginning) {

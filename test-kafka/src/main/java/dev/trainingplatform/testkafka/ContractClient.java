@@ -2,6 +2,7 @@ package dev.trainingplatform.testkafka;
 
 import dev.trainingplatform.contract.AvroCodec;
 import dev.trainingplatform.contract.AvroSerializer;
+import dev.trainingplatform.contract.JobPartition;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.contract.Topics;
 import java.time.Duration;
@@ -127,10 +128,18 @@ public final class ContractClient {
         }
     }
 
-    /** The records keyed {@code key} on a topic now: read from the beginning up to the current end. */
+    /** The records keyed {@code key} on a topic now: the key's partition, from the beginning up to its current end. */
     public List<ConsumerRecord<String, byte[]>> readToEnd(String topic, String key) {
-        try (KafkaConsumer<String, byte[]> consumer = fromBeginning(topic)) {
-            List<TopicPartition> partitions = new ArrayList<>(consumer.assignment());
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config(
+                "max.partition.fetch.bytes", Topics.CHECKPOINT_MAX_MESSAGE_BYTES),
+                new StringDeserializer(), new ByteArrayDeserializer())) {
+            if (key != null) {
+                return JobPartition.readToEnd(consumer, topic, key, Duration.ofSeconds(60));
+            }
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             List<ConsumerRecord<String, byte[]>> seen = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
@@ -138,11 +147,7 @@ public final class ContractClient {
                 if (System.nanoTime() > deadline) {
                     throw new AssertionError("could not read " + topic + " to its end");
                 }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (key == null || key.equals(r.key())) {
-                        seen.add(r);
-                    }
-                }
+                consumer.poll(Duration.ofMillis(200)).forEach(seen::add);
             }
             return seen;
         }

@@ -3,15 +3,15 @@ package dev.trainingplatform.trainer;
 import dev.trainingplatform.contract.Checkpoint;
 import dev.trainingplatform.ml.checkpoint.BlobStore;
 import dev.trainingplatform.ml.checkpoint.Sha256;
-import dev.trainingplatform.ml.train.TrainingPlan;
+import dev.trainingplatform.ml.train.admission.TrainingPlan;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.util.List;
 import java.time.Instant;
+import java.util.List;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
 /**

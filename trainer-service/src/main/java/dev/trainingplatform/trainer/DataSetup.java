@@ -1,7 +1,7 @@
 package dev.trainingplatform.trainer;
 
 import dev.trainingplatform.ml.data.DatasetCatalog;
-import dev.trainingplatform.ml.train.JobLimits;
+import dev.trainingplatform.ml.train.admission.JobLimits;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;

@@ -1,7 +1,7 @@
 package dev.trainingplatform.trainer;
 
 import dev.trainingplatform.ml.train.Training;
-import dev.trainingplatform.ml.train.TrainingPlan;
+import dev.trainingplatform.ml.train.admission.TrainingPlan;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 

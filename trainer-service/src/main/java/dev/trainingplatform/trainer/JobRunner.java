@@ -6,17 +6,17 @@ import dev.trainingplatform.contract.JobStatus;
 import dev.trainingplatform.contract.ModelSpec;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.JobRejectedException;
+import dev.trainingplatform.ml.checkpoint.TrainingState;
 import dev.trainingplatform.ml.data.DatasetCatalog;
 import dev.trainingplatform.ml.data.LoadedDataset;
-import dev.trainingplatform.ml.train.JobLimits;
-import dev.trainingplatform.ml.train.JobValidator;
 import dev.trainingplatform.ml.train.Training;
-import dev.trainingplatform.ml.train.TrainingPlan;
-import dev.trainingplatform.ml.checkpoint.TrainingState;
+import dev.trainingplatform.ml.train.admission.JobLimits;
+import dev.trainingplatform.ml.train.admission.JobValidator;
+import dev.trainingplatform.ml.train.admission.TrainingPlan;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.util.function.BooleanSupplier;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.jboss.logging.Logger;
 
 /**

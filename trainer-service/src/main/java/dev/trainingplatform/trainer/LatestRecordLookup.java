@@ -1,18 +1,17 @@
 package dev.trainingplatform.trainer;
 
+import dev.trainingplatform.contract.JobPartition;
 import dev.trainingplatform.contract.Topics;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
@@ -64,35 +63,17 @@ public class LatestRecordLookup {
 
     private static <T> Optional<T> read(KafkaConsumer<String, byte[]> consumer, String topic, String jobId,
                                         Function<byte[], Optional<T>> decoder) {
-        {
-            int partitions = consumer.partitionsFor(topic).size();
-            if (partitions == 0) {
-                return Optional.empty();
-            }
-            TopicPartition partition = new TopicPartition(topic, Topics.partitionOf(jobId, partitions));
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            Optional<T> latest = Optional.empty();
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-            while (consumer.position(partition) < end) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " within a minute");
-                }
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    if (jobId.equals(r.key())) {
-                        if (r.value() == null) {
-                            latest = Optional.empty();
-                        } else {
-                            Optional<T> decoded = decoder.apply(r.value());
-                            if (decoded.isPresent()) {
-                                latest = decoded;
-                            }
-                        }
-                    }
+        Optional<T> latest = Optional.empty();
+        for (ConsumerRecord<String, byte[]> r : JobPartition.readToEnd(consumer, topic, jobId, Duration.ofMinutes(1))) {
+            if (r.value() == null) {
+                latest = Optional.empty();
+            } else {
+                Optional<T> decoded = decoder.apply(r.value());
+                if (decoded.isPresent()) {
+                    latest = decoded;
                 }
             }
-            return latest;
         }
+        return latest;
     }
 }

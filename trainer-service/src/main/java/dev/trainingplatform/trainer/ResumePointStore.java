@@ -10,7 +10,7 @@ import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.checkpoint.BlobStore;
 import dev.trainingplatform.ml.checkpoint.Sha256;
 import dev.trainingplatform.ml.checkpoint.TrainingState;
-import dev.trainingplatform.ml.train.TrainingPlan;
+import dev.trainingplatform.ml.train.admission.TrainingPlan;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;

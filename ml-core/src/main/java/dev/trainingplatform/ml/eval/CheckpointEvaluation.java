@@ -14,8 +14,6 @@ import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.data.LoadedDataset;
 import dev.trainingplatform.ml.model.ModelFactory;
 import dev.trainingplatform.ml.checkpoint.ModelParameters;
-import dev.trainingplatform.ml.train.TrainingComponents;
-import dev.trainingplatform.ml.train.TrainingPlan;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,14 +52,14 @@ public final class CheckpointEvaluation {
             throw invalid("the layer list declares " + built.parameterCount() + " parameters but the checkpoint's "
                     + "parameterCount is " + claim.parameterCount());
         }
-        TrainingPlan.checkOutput(claim.loss(), built, data);
+        ModelOutput.check(claim.loss(), built, data);
         try (Model model = Model.newInstance("evaluation", DjlRuntime.device())) {
             model.setBlock(built.block());
             built.block().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
             List<List<Shape>> expected = parameterShapes(built.block());
             ModelParameters.load(built.block(), claim.parameters(), model.getNDManager());
             checkShapes(claim.layers(), expected, parameterShapes(built.block()));
-            return TestSetEvaluation.run(built.block(), TrainingComponents.loss(claim.loss()), data.test(), batchSize,
+            return TestSetEvaluation.run(built.block(), Losses.of(claim.loss()), data.test(), batchSize,
                     data.classNames().size(), model.getNDManager());
         }
     }

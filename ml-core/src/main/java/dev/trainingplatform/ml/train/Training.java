@@ -15,14 +15,18 @@ import ai.djl.util.Pair;
 import dev.trainingplatform.contract.ErrorCode;
 import dev.trainingplatform.contract.Layer;
 import dev.trainingplatform.contract.LossType;
-import dev.trainingplatform.contract.OptimizerType;
-import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.DjlRuntime;
 import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.checkpoint.ModelParameters;
 import dev.trainingplatform.ml.checkpoint.TrainingState;
 import dev.trainingplatform.ml.data.Split;
+import dev.trainingplatform.ml.eval.Losses;
 import dev.trainingplatform.ml.eval.TestSetEvaluation;
+import dev.trainingplatform.ml.train.admission.TrainingPlan;
+import dev.trainingplatform.ml.train.admission.TrainingSettings;
+import dev.trainingplatform.ml.train.optimizer.Optimizers;
+import dev.trainingplatform.ml.train.optimizer.ResumableOptimizer;
+import dev.trainingplatform.ml.train.step.GuardedStep;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
@@ -88,52 +92,50 @@ public final class Training {
      *                   uninterrupted run would have
      */
     public static Outcome run(TrainingPlan plan, Observer observer, TrainingState resumeFrom) {
-        TrainingJob job = plan.job();
-        if (resumeFrom != null && resumeFrom.epoch() >= job.getEpochs()) {
+        Split train = plan.data().train();
+        TrainingSettings job = TrainingSettings.of(plan.job(), train.size());
+        if (resumeFrom != null && resumeFrom.epoch() >= job.epochs()) {
             throw new JobRejectedException(ErrorCode.CHECKPOINT_INVALID, "cannot resume after epoch " + resumeFrom.epoch()
-                    + " of a job of " + job.getEpochs() + " epochs");
+                    + " of a job of " + job.epochs() + " epochs");
         }
         Device device = DjlRuntime.device();
-        DjlRuntime.engine().setRandomSeed((int) job.getSeed());
+        DjlRuntime.engine().setRandomSeed((int) job.seed());
         boolean classifier = plan.data().isClassification();
-        Loss loss = TrainingComponents.loss(job.getLoss());
-        ResumableOptimizer optimizer = TrainingComponents.optimizer(job.getOptimizer());
+        Loss loss = Losses.of(job.loss());
+        ResumableOptimizer optimizer = Optimizers.of(job.optimizer());
         DefaultTrainingConfig config = new DefaultTrainingConfig(loss)
                 .optOptimizer(optimizer)
                 .optDevices(new Device[] {device});
-        Split train = plan.data().train();
         Split test = plan.data().test();
-        int batchSize = job.getOptimizer().getType() == OptimizerType.GRADIENT_DESCENT ? train.size()
-                : Math.min(job.getBatchSize(), train.size());
-        boolean dropLast = job.getDropLastBatch() && batchSize < train.size();
+        int batchSize = job.batchSize();
 
-        try (Model model = Model.newInstance("job-" + job.getJobId(), device)) {
+        try (Model model = Model.newInstance("job-" + job.jobId(), device)) {
             model.setBlock(plan.built().block());
             Shape batchShape = new Shape(batchSize).addAll(train.sampleShape());
             try (Trainer trainer = model.newTrainer(config);
                  NDManager dataManager = trainer.getManager().newSubManager();
-                 GuardedStep step = start(trainer, optimizer, model, resumeFrom, batchShape, job.getLoss(), plan.model().getLayers())) {
+                 GuardedStep step = start(trainer, optimizer, model, resumeFrom, batchShape, job.loss(), plan.model().getLayers())) {
                 if (!device.isGpu()) {
                     int threads = IntraOpThreads.applyFor(model.getBlock());
-                    LOG.info("job {}: {} intra-op thread(s) of {}", job.getJobId(), threads, IntraOpThreads.available());
+                    LOG.info("job {}: {} intra-op thread(s) of {}", job.jobId(), threads, IntraOpThreads.available());
                 }
-                LOG.info("job {}: {}", job.getJobId(), step.compiled() ? "each step one compiled engine call"
+                LOG.info("job {}: {}", job.jobId(), step.compiled() ? "each step one compiled engine call"
                         : "each step by DJL's operations");
                 GuardedStep.EpochTotals totals = new GuardedStep.EpochTotals(classifier);
-                EpochBatches batches = new EpochBatches(train, batchSize, dropLast, job.getSeed());
-                TestSetEvaluation testSet = job.getTestEveryEpoch()
-                        ? new TestSetEvaluation(test, job.getEvaluationBatchSize(), plan.data().classNames().size())
+                EpochBatches batches = new EpochBatches(train, batchSize, job.dropLastBatch(), job.seed());
+                TestSetEvaluation testSet = job.testEveryEpoch()
+                        ? new TestSetEvaluation(test, job.evaluationBatchSize(), plan.data().classNames().size())
                         : null;
                 TestSetEvaluation validationSet = plan.validation() == null ? null
-                        : new TestSetEvaluation(plan.validation(), job.getEvaluationBatchSize(), plan.data().classNames().size());
+                        : new TestSetEvaluation(plan.validation(), job.evaluationBatchSize(), plan.data().classNames().size());
                 long started = System.nanoTime();
                 DivergenceGuard divergence = new DivergenceGuard();
                 int firstEpoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1;
-                for (int epoch = firstEpoch; epoch <= job.getEpochs(); epoch++) {
+                for (int epoch = firstEpoch; epoch <= job.epochs(); epoch++) {
                     long epochStart = System.nanoTime();
                     // Dropout's and augmentation's random streams start from (seed, epoch), so a
                     // resumed run draws what the uninterrupted one drew.
-                    DjlRuntime.engine().setRandomSeed(epochSeed(job.getSeed(), epoch));
+                    DjlRuntime.engine().setRandomSeed(epochSeed(job.seed(), epoch));
                     totals.reset();
                     divergence.epochStarted(epoch);
                     boolean completed;
@@ -156,7 +158,7 @@ public final class Training {
                     Double trainAccuracy = totals.accuracy();
                     Double testLoss = null;
                     Double testAccuracy = null;
-                    if (job.getTestEveryEpoch()) {
+                    if (job.testEveryEpoch()) {
                         TestSetEvaluation.Outcome t = testSet.run(model.getBlock(), loss, dataManager);
                         testLoss = t.meanLoss();
                         testAccuracy = t.accuracy();
@@ -171,11 +173,11 @@ public final class Training {
                     long now = System.nanoTime();
                     long durationMs = (now - epochStart) / 1_000_000;
                     long elapsedMs = (now - started) / 1_000_000;
-                    long etaMs = elapsedMs / (epoch - firstEpoch + 1) * (job.getEpochs() - epoch);
+                    long etaMs = elapsedMs / (epoch - firstEpoch + 1) * (job.epochs() - epoch);
                     int finished = epoch;
-                    observer.epochFinished(new EpochResult(epoch, job.getEpochs(), trainLoss, trainAccuracy, testLoss,
+                    observer.epochFinished(new EpochResult(epoch, job.epochs(), trainLoss, trainAccuracy, testLoss,
                             testAccuracy, batches.samplesPerEpoch(), durationMs, elapsedMs, etaMs, skipped,
-                            validationLoss, validationAccuracy, job.getOptimizer().getLearningRate()),
+                            validationLoss, validationAccuracy, job.optimizer().getLearningRate()),
                             new Snapshot() {
                                 @Override
                                 public byte[] parameters() {

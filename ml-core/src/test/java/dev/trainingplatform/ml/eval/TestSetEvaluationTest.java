@@ -16,7 +16,6 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
 import dev.trainingplatform.contract.LossType;
 import dev.trainingplatform.ml.data.Split;
-import dev.trainingplatform.ml.train.TrainingComponents;
 import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.SplittableRandom;
@@ -54,7 +53,7 @@ class TestSetEvaluationTest {
     @Test
     void batchesWithAShortLastOneGiveWhatTheWholeSplitAtOnceGives() {
         Split split = split(103, 5);
-        Loss loss = TrainingComponents.loss(LossType.SOFTMAX_CROSS_ENTROPY);
+        Loss loss = dev.trainingplatform.ml.eval.Losses.of(LossType.SOFTMAX_CROSS_ENTROPY);
         try (Model model = Model.newInstance("eval-test"); NDManager here = model.getNDManager().newSubManager()) {
             Block block = linear(5, model.getNDManager());
             TestSetEvaluation.Outcome outcome = new TestSetEvaluation(split, 10, 5).run(block, loss, model.getNDManager());
@@ -76,7 +75,7 @@ class TestSetEvaluationTest {
     @Test
     void regressionPredictionsAreTheModelsOutputsInSampleOrder() {
         Split split = split(37, 0);
-        Loss loss = TrainingComponents.loss(LossType.MSE);
+        Loss loss = dev.trainingplatform.ml.eval.Losses.of(LossType.MSE);
         try (Model model = Model.newInstance("eval-test"); NDManager here = model.getNDManager().newSubManager()) {
             Block block = linear(1, model.getNDManager());
             TestSetEvaluation.Outcome outcome = new TestSetEvaluation(split, 8, 0).run(block, loss, model.getNDManager());
@@ -100,7 +99,7 @@ class TestSetEvaluationTest {
     void repeatedRunsAllocateNoNewDirectMemory() {
         Split split = split(2_000, 10);
         long splitBytes = (long) split.features().length * Float.BYTES;
-        Loss loss = TrainingComponents.loss(LossType.SOFTMAX_CROSS_ENTROPY);
+        Loss loss = dev.trainingplatform.ml.eval.Losses.of(LossType.SOFTMAX_CROSS_ENTROPY);
         BufferPoolMXBean direct = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
                 .filter(pool -> pool.getName().equals("direct")).findFirst().orElseThrow();
         try (Model model = Model.newInstance("eval-test")) {

@@ -1,9 +1,5 @@
 package dev.trainingplatform.ml.train;
 
-import dev.trainingplatform.ml.checkpoint.ModelParameters;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import ai.djl.Model;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -15,18 +11,25 @@ import dev.trainingplatform.contract.OptimizerSpec;
 import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.JobRejectedException;
+import dev.trainingplatform.ml.checkpoint.ModelParameters;
 import dev.trainingplatform.ml.data.DataSources;
 import dev.trainingplatform.ml.data.DatasetCatalog;
 import dev.trainingplatform.ml.data.LoadedDataset;
 import dev.trainingplatform.ml.eval.TestSetEvaluation;
 import dev.trainingplatform.ml.model.ModelFactory;
 import dev.trainingplatform.ml.testdata.FashionMnistFiles;
+import dev.trainingplatform.ml.train.admission.JobLimits;
+import dev.trainingplatform.ml.train.admission.JobValidator;
+import dev.trainingplatform.ml.train.admission.TrainingPlan;
+import dev.trainingplatform.ml.train.step.GuardedStep;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class TrainingTest {
 
@@ -97,7 +100,7 @@ class TrainingTest {
             rebuilt.block().initialize(manager, DataType.FLOAT32, new Shape(1, 28, 28));
             ModelParameters.load(rebuilt.block(), params[0], manager);
             TestSetEvaluation.Outcome outcome = TestSetEvaluation.run(rebuilt.block(),
-                    TrainingComponents.loss(job.getLoss()), data.test(), 64, 10, manager);
+                    dev.trainingplatform.ml.eval.Losses.of(job.getLoss()), data.test(), 64, 10, manager);
             assertThat(outcome.meanLoss()).isCloseTo(lastTestLoss[0], org.assertj.core.data.Offset.offset(1e-4));
             long total = 0;
             for (long[] row : outcome.confusion()) {
@@ -172,7 +175,7 @@ class TrainingTest {
         try (Model model = Model.newInstance("clear")) {
             model.setBlock(plan.built().block());
             try (ai.djl.training.Trainer trainer = model.newTrainer(new ai.djl.training.DefaultTrainingConfig(
-                    TrainingComponents.loss(plan.job().getLoss())))) {
+                    dev.trainingplatform.ml.eval.Losses.of(plan.job().getLoss())))) {
                 trainer.initialize(new Shape(2, 28, 28));
                 // A real backward pass through a NaN input leaves NaN in the first layer's gradient.
                 try (NDManager batch = trainer.getManager().newSubManager();

@@ -1,5 +1,7 @@
 package dev.trainingplatform.ml.train;
 
+import dev.trainingplatform.ml.train.admission.TrainingPlan;
+import dev.trainingplatform.ml.train.admission.JobLimits;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.trainingplatform.contract.DatasetSpec;

@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.train.step;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -72,7 +72,7 @@ class FusedLossTest {
              FusedLoss fused = FusedLoss.of(LossType.SOFTMAX_CROSS_ENTROPY, shape, manager)) {
             assertThat(fused).isNotNull();
             NDArray y = manager.create(labels);
-            Loss djl = TrainingComponents.loss(LossType.SOFTMAX_CROSS_ENTROPY);
+            Loss djl = dev.trainingplatform.ml.eval.Losses.of(LossType.SOFTMAX_CROSS_ENTROPY);
             ValueAndGradient expected = backward(manager, logits, shape, x -> djl.evaluate(new NDList(y), new NDList(x)));
             long[] counted = new long[1];
             float[] reported = new float[1];
@@ -99,7 +99,7 @@ class FusedLossTest {
         try (NDManager manager = DjlRuntime.engine().newBaseManager();
              FusedLoss fused = FusedLoss.of(LossType.MSE, shape, manager)) {
             NDArray y = manager.create(labels); // (n), as batches carry them, against predictions (n, 1)
-            Loss djl = TrainingComponents.loss(LossType.MSE);
+            Loss djl = dev.trainingplatform.ml.eval.Losses.of(LossType.MSE);
             ValueAndGradient expected = backward(manager, predictions, shape, x -> djl.evaluate(new NDList(y), new NDList(x)));
             long[] counted = new long[1];
             ValueAndGradient actual = backward(manager, predictions, shape, x -> {

@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.train.step;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -13,6 +13,7 @@ import ai.djl.training.evaluator.Accuracy;
 import ai.djl.util.Pair;
 import dev.trainingplatform.contract.Layer;
 import dev.trainingplatform.contract.LossType;
+import dev.trainingplatform.ml.train.optimizer.ResumableOptimizer;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -37,21 +38,21 @@ import java.util.List;
  * every layer of the model has a TorchScript form as well, the whole step, guard included, is one
  * call ({@link CompiledStep}). The step holds those calls' engine resources until it is closed.
  */
-final class GuardedStep implements AutoCloseable {
+public final class GuardedStep implements AutoCloseable {
 
     /** The training loss and accuracy of the steps applied so far in an epoch. */
-    static final class EpochTotals {
+    public static final class EpochTotals {
         private final BatchAccuracy accuracy;
         private double lossSum;
         private int batches;
         private long correct;
         private long counted;
 
-        EpochTotals(boolean classifier) {
+        public EpochTotals(boolean classifier) {
             accuracy = classifier ? new BatchAccuracy() : null;
         }
 
-        void reset() {
+        public void reset() {
             lossSum = 0;
             batches = 0;
             correct = 0;
@@ -79,11 +80,11 @@ final class GuardedStep implements AutoCloseable {
         }
 
         /** The mean of the applied batches' losses, as DJL's loss evaluator computes it. */
-        double loss() {
+        public double loss() {
             return batches == 0 ? Double.NaN : lossSum / batches;
         }
 
-        Double accuracy() {
+        public Double accuracy() {
             return accuracy == null ? null : counted == 0 ? Double.NaN : (double) correct / counted;
         }
     }
@@ -110,7 +111,7 @@ final class GuardedStep implements AutoCloseable {
      * @param layers      the layer list the trainer's model was built from, which decides whether the
      *                    whole step has a compiled form ({@link CompiledStep})
      */
-    GuardedStep(Trainer trainer, ResumableOptimizer optimizer, LossType lossType, Shape outputShape, List<Layer> layers) {
+    public GuardedStep(Trainer trainer, ResumableOptimizer optimizer, LossType lossType, Shape outputShape, List<Layer> layers) {
         this.trainer = trainer;
         this.optimizer = optimizer;
         this.trainable = trainable(trainer);
@@ -127,7 +128,7 @@ final class GuardedStep implements AutoCloseable {
     }
 
     /** Whether the steps run as one compiled engine call each. */
-    boolean compiled() {
+    public boolean compiled() {
         return compiled != null;
     }
 
@@ -142,7 +143,7 @@ final class GuardedStep implements AutoCloseable {
     }
 
     /** @return true if the step was applied (and added to {@code totals}); false if it was skipped */
-    boolean run(NDList data, NDList labels, EpochTotals totals) {
+    public boolean run(NDList data, NDList labels, EpochTotals totals) {
         if (compiled != null) {
             // No gradient collector: the compiled step computes its gradients without autograd.
             CompiledStep.Outcome outcome = compiled.run(data.singletonOrThrow(), labels.singletonOrThrow());
@@ -250,14 +251,14 @@ final class GuardedStep implements AutoCloseable {
     }
 
     /** Whether every gradient of the trainer's model is finite (for tests). */
-    static boolean gradientsFinite(Trainer trainer) {
+    public static boolean gradientsFinite(Trainer trainer) {
         try (NDManager scratch = trainer.getManager().newSubManager()) {
             return allFinite(gradients(trainable(trainer), scratch));
         }
     }
 
     /** Overwrites every gradient of the trainer's model with zeros (for tests). */
-    static void clearGradients(Trainer trainer) {
+    public static void clearGradients(Trainer trainer) {
         try (NDManager scratch = trainer.getManager().newSubManager()) {
             gradients(trainable(trainer), scratch).forEach(GuardedStep::clear);
         }

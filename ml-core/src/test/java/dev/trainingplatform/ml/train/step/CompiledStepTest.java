@@ -1,7 +1,4 @@
-package dev.trainingplatform.ml.train;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.within;
+package dev.trainingplatform.ml.train.step;
 
 import ai.djl.Model;
 import ai.djl.ndarray.NDList;
@@ -18,11 +15,15 @@ import dev.trainingplatform.contract.OptimizerType;
 import dev.trainingplatform.ml.DjlRuntime;
 import dev.trainingplatform.ml.model.ModelFactory;
 import dev.trainingplatform.ml.model.Presets;
+import dev.trainingplatform.ml.train.optimizer.Optimizers;
+import dev.trainingplatform.ml.train.optimizer.ResumableOptimizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 /**
  * The whole step in one engine call against the step of DJL operations it stands for: the same
@@ -64,12 +65,12 @@ class CompiledStepTest {
             ModelFactory.BuiltModel built = ModelFactory.build(layers, sampleShape);
             int batchSize = batches.get(0).labels().length;
             Shape batchShape = new Shape(batchSize).addAll(sampleShape);
-            ResumableOptimizer optimizer = TrainingComponents.optimizer(optimizerSpec);
+            ResumableOptimizer optimizer = Optimizers.of(optimizerSpec);
             DjlRuntime.engine().setRandomSeed(11);
             try (Model model = Model.newInstance("compiled-" + compiled);
                  NDManager data = NDManager.newBaseManager()) {
                 model.setBlock(built.block());
-                try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(TrainingComponents.loss(lossType))
+                try (Trainer trainer = model.newTrainer(new DefaultTrainingConfig(dev.trainingplatform.ml.eval.Losses.of(lossType))
                         .optOptimizer(optimizer))) {
                     trainer.initialize(batchShape);
                     Shape output = model.getBlock().getOutputShapes(new Shape[] {batchShape})[0];

@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.train.step;
 
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
@@ -9,6 +9,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValueUtils;
 import dev.trainingplatform.contract.LossType;
+import dev.trainingplatform.ml.TorchScriptModule;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.train.admission;
 
 /**
  * Per-job ceilings a service enforces, so one absurd job cannot take the machine down.

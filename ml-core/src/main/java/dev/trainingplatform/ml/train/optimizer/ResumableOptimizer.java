@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.train.optimizer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -69,12 +69,12 @@ public abstract class ResumableOptimizer extends Optimizer {
      * An update of all {@code parameters} at once, by one engine call, on this optimizer's state;
      * null where this optimizer has none, and the caller updates parameter by parameter.
      */
-    FusedUpdate fuse(List<Parameter> parameters) {
+    public FusedUpdate fuse(List<Parameter> parameters) {
         return null;
     }
 
     /** One step for a fixed list of parameters, holding engine resources until closed. */
-    interface FusedUpdate extends AutoCloseable {
+    public interface FusedUpdate extends AutoCloseable {
 
         /** Applies the update if every gradient is finite and zeroes the gradients either way. @return whether it applied */
         boolean applyIfFinite(List<NDArray> gradients);

@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml;
 
 import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
@@ -22,7 +22,7 @@ import java.util.zip.ZipOutputStream;
  * compiles the source on load, as it does for every archive {@code torch.jit.save} writes, so the
  * four small entries below need neither Python at build time nor a binary file in the repository.
  */
-final class TorchScriptModule {
+public final class TorchScriptModule {
 
     private TorchScriptModule() {}
 
@@ -30,7 +30,7 @@ final class TorchScriptModule {
      * @param className the module's class, declared in {@code source} as {@code class Name(Module)}
      * @param source    TorchScript in the form libtorch's serializer writes (typed signatures, explicit self)
      */
-    static PtSymbolBlock load(PtNDManager manager, String className, String source) {
+    public static PtSymbolBlock load(PtNDManager manager, String className, String source) {
         try {
             return JniUtils.loadModule(manager, new ByteArrayInputStream(archive(className, source)), true, false);
         } catch (IOException e) {
@@ -38,7 +38,7 @@ final class TorchScriptModule {
         }
     }
 
-    static byte[] archive(String className, String source) {
+    public static byte[] archive(String className, String source) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ZipOutputStream zip = new ZipOutputStream(bytes)) {
             String root = "module/";

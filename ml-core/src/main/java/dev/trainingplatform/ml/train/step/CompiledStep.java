@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.train.step;
 
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
@@ -14,7 +14,10 @@ import ai.djl.pytorch.jni.IValueUtils;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.trainingplatform.contract.Layer;
 import dev.trainingplatform.contract.LossType;
+import dev.trainingplatform.ml.TorchScriptModule;
 import dev.trainingplatform.ml.model.ScriptedModel;
+import dev.trainingplatform.ml.train.optimizer.FusedAdam;
+import dev.trainingplatform.ml.train.optimizer.ResumableOptimizer;
 import java.util.List;
 import java.util.Locale;
 import org.slf4j.Logger;
@@ -119,11 +122,7 @@ final class CompiledStep implements AutoCloseable {
     static String source(ScriptedModel model, FusedAdam adam, boolean crossEntropy) {
         // No autograd: the gradients are the model's backward statements (ScriptedModel says why).
         StringBuilder body = new StringBuilder("torch.set_grad_enabled(False)\n");
-        String[] names = {"lr", "beta1", "beta2", "weight_decay", "eps"};
-        double[] values = adam.hyperparameters();
-        for (int i = 0; i < names.length; i++) {
-            body.append(names[i]).append(" = ").append(ScriptedModel.literal(values[i])).append('\n');
-        }
+        body.append(adam.hyperparameters().statements());
         body.append(model.forward());
         body.append(FusedLoss.statementsWithGradient(crossEntropy, ScriptedModel.OUTPUT, ScriptedModel.OUTPUT_GRADIENT));
         body.append(model.backward());

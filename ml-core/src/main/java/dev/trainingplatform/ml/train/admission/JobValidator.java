@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.train.admission;
 
 import dev.trainingplatform.contract.ContractLimits;
 import dev.trainingplatform.contract.ErrorCode;

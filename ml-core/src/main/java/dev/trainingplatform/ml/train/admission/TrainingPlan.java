@@ -1,12 +1,12 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.train.admission;
 
 import dev.trainingplatform.contract.ErrorCode;
-import dev.trainingplatform.contract.LossType;
 import dev.trainingplatform.contract.ModelSpec;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.data.LoadedDataset;
 import dev.trainingplatform.ml.data.Split;
+import dev.trainingplatform.ml.eval.ModelOutput;
 import dev.trainingplatform.ml.model.ModelFactory;
 import dev.trainingplatform.ml.model.Presets;
 
@@ -33,7 +33,7 @@ public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data,
                 loaded.test(), loaded.classNames(), loaded.testSampleText());
         ModelFactory.BuiltModel built = ModelFactory.build(model.getLayers(), data.train().sampleShape(),
                 limits.maxLayers(), limits.maxParameters());
-        checkOutput(job.getLoss(), built, data);
+        ModelOutput.check(job.getLoss(), built, data);
         checkTokenIds(model, loaded);
         if (built.parameterCount() > limits.maxParameters()) {
             throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, "the model has " + built.parameterCount()
@@ -73,27 +73,6 @@ public record TrainingPlan(TrainingJob job, ModelSpec model, LoadedDataset data,
         if (max >= vocabulary) {
             throw new JobRejectedException(ErrorCode.INVALID_MODEL, "the data holds token id " + (long) max
                     + " but the embedding has vocabularySize " + vocabulary + "; give the data set the same vocabularySize");
-        }
-    }
-
-    /** Checks a (checkpointed) model against the data it is evaluated on. */
-    public static void checkOutput(LossType loss, ModelFactory.BuiltModel built, LoadedDataset data) {
-        long[] out = built.outputShape().getShape();
-        if (loss == LossType.SOFTMAX_CROSS_ENTROPY) {
-            if (!data.isClassification()) {
-                throw new JobRejectedException(ErrorCode.INVALID_MODEL, "softmax cross-entropy needs a classification "
-                        + "data set; '" + data.name() + "' is a regression data set (use MSE)");
-            }
-            if (out.length != 1 || out[0] != data.classNames().size()) {
-                throw new JobRejectedException(ErrorCode.INVALID_MODEL, "the model outputs shape " + built.outputShape()
-                        + " but '" + data.name() + "' has " + data.classNames().size() + " classes: the last layer must be "
-                        + "dense with units=" + data.classNames().size());
-            }
-        } else if (out.length != 1 || out[0] != 1) {
-            throw new JobRejectedException(ErrorCode.INVALID_MODEL, "loss MSE makes this a regression job, whose model must "
-                    + "output one value per sample; this one outputs shape " + built.outputShape()
-                    + (data.isClassification() ? " ('" + data.name() + "' is a classification data set: use "
-                    + "SOFTMAX_CROSS_ENTROPY)" : ""));
         }
     }
 }

@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.train.optimizer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -8,6 +8,7 @@ import ai.djl.pytorch.engine.PtNDManager;
 import ai.djl.pytorch.engine.PtSymbolBlock;
 import ai.djl.pytorch.jni.IValue;
 import ai.djl.pytorch.jni.IValueUtils;
+import dev.trainingplatform.ml.TorchScriptModule;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,17 +26,17 @@ import java.util.List;
  * optimizer's slots) and one step counter per parameter, which it keeps equal to the optimizer's
  * counts so that the optimizer's saved state stays what it was.
  */
-final class FusedAdam implements ResumableOptimizer.FusedUpdate {
+public final class FusedAdam implements ResumableOptimizer.FusedUpdate {
 
     /**
      * The update itself, on TorchScript lists {@code params, grads, exp_avgs, exp_avg_sqs, steps} (the
      * steps already counted) and floats {@code lr, beta1, beta2, weight_decay, eps}.
      */
-    static final String UPDATE = "torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, annotate(List[Tensor], []), "
+    public static final String UPDATE = "torch._fused_adam_(params, grads, exp_avgs, exp_avg_sqs, annotate(List[Tensor], []), "
             + "steps, lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay, eps=eps, amsgrad=False, maximize=False)";
 
     /** Sets {@code found_inf} to a non-zero value where any of {@code grads} holds an inf or a NaN (GradScaler's check). */
-    static final String CHECK = """
+    public static final String CHECK = """
             found_inf = torch.zeros([1], device=params[0].device)
             torch._amp_foreach_non_finite_check_and_unscale_(grads, found_inf, torch.ones([1], device=params[0].device))
             """;
@@ -66,7 +67,7 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
     private final ResumableOptimizer optimizer;
     private final List<Parameter> parameters;
     private final List<String> ids = new ArrayList<>();
-    private final double[] hyperparameters;
+    private final AdamHyperparameters hyperparameters;
     private final NDManager counters;
     private final PtSymbolBlock module;
     private final IValue[] arguments;
@@ -79,7 +80,7 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
               float epsilon, float weightDecay) {
         this.optimizer = optimizer;
         this.parameters = List.copyOf(parameters);
-        this.hyperparameters = new double[] {learningRate, beta1, beta2, weightDecay, epsilon};
+        this.hyperparameters = AdamHyperparameters.of(learningRate, beta1, beta2, epsilon, weightDecay);
         NDManager manager = parameters.get(0).getArray().getManager();
         counters = manager.newSubManager();
         PtNDArray[] weights = new PtNDArray[parameters.size()];
@@ -104,8 +105,9 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
         // Built once: the lists hold the same tensors for the whole run, updated in place.
         arguments = new IValue[] {
                 IValue.listFrom(weights), null, IValue.listFrom(means), IValue.listFrom(variances),
-                IValue.listFrom(steps), IValue.from((double) learningRate), IValue.from((double) beta1),
-                IValue.from((double) beta2), IValue.from((double) weightDecay), IValue.from((double) epsilon)};
+                IValue.listFrom(steps), IValue.from(hyperparameters.learningRate()), IValue.from(hyperparameters.beta1()),
+                IValue.from(hyperparameters.beta2()), IValue.from(hyperparameters.weightDecay()),
+                IValue.from(hyperparameters.epsilon())};
     }
 
     @Override
@@ -130,7 +132,7 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
     }
 
     /** The parameters it updates, in the order of the lists {@link #stateLists()} hold. */
-    List<Parameter> parameters() {
+    public List<Parameter> parameters() {
         return parameters;
     }
 
@@ -139,13 +141,12 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
      * once; this optimizer closes them), each in the order of {@link #parameters()}: the weights, the
      * first moments, the second moments, the step counters.
      */
-    IValue[] stateLists() {
+    public IValue[] stateLists() {
         return new IValue[] {arguments[0], arguments[2], arguments[3], arguments[4]};
     }
 
-    /** {@code lr, beta1, beta2, weight_decay, eps}, as {@link #UPDATE} names them. */
-    double[] hyperparameters() {
-        return hyperparameters.clone();
+    public AdamHyperparameters hyperparameters() {
+        return hyperparameters;
     }
 
     /**
@@ -153,7 +154,7 @@ final class FusedAdam implements ResumableOptimizer.FusedUpdate {
      *
      * @return the first parameter's step count after it
      */
-    int countStep() {
+    public int countStep() {
         int first = 0;
         for (String id : ids) {
             int count = optimizer.nextStep(id);

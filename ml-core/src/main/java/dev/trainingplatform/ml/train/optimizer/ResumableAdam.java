@@ -1,4 +1,4 @@
-package dev.trainingplatform.ml.train;
+package dev.trainingplatform.ml.train.optimizer;
 
 import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
@@ -50,7 +50,7 @@ final class ResumableAdam extends ResumableOptimizer {
     }
 
     @Override
-    FusedUpdate fuse(List<Parameter> parameters) {
+    public FusedUpdate fuse(List<Parameter> parameters) {
         if (parameters.isEmpty() || rescaleGrad != 1f || clipGrad >= 0f) {
             return null;
         }
