@@ -17,14 +17,15 @@ public interface EvaluatorConfig {
     interface Data extends DataSettings {
     }
 
-    /** What the evaluator builds for a checkpoint at most; checked before anything is allocated. */
+    /**
+     * What the evaluator builds for a checkpoint at most; checked before anything is allocated. The
+     * defaults, with their environment overrides, are in application.properties.
+     */
     interface Limits {
         /** Longest layer list. */
-        @io.smallrye.config.WithDefault("256")
         int maxLayers();
 
         /** Largest model; a parameter file over 4 bytes a parameter (plus 1 MiB of names) is not read. */
-        @io.smallrye.config.WithDefault("50000000")
         long maxParameters();
     }
 }

@@ -40,29 +40,28 @@ public interface TrainerConfig {
     interface Data extends DataSettings {
     }
 
+    /**
+     * Per-job ceilings. Their defaults are JobLimits.defaults(), written with their environment
+     * overrides in application.properties (TRAINER_MAX_EPOCHS, ...); JobLimitsDefaultsTest holds the
+     * two equal.
+     */
     interface Limits {
-        @WithDefault("10000")
         int maxEpochs();
 
-        @WithDefault("65536")
         int maxBatchSize();
 
-        @WithDefault("50000000")
         long maxParameters();
 
-        /** Largest checkpoint (parameters as float32) a job may produce: 200 MiB. */
-        @WithDefault("209715200")
+        /** Largest checkpoint (parameters as float32) a job may produce. */
         long maxCheckpointBytes();
 
-        /** Largest data set (train and test features as float32 in memory) a job may load: 4 GiB. */
-        @WithDefault("4294967296")
+        /** Largest data set (train and test features as float32 in memory) a job may load. */
         long maxDatasetBytes();
 
         /** Longest layer list a job may have (checked before the data is read). */
-        @WithDefault("256")
         int maxLayers();
 
-        /** Runs of one job (the first and those after interrupted ones) before it is given up. */
+        /** Deliveries of one job (the first and those after a crashed or stopped trainer) before it is given up. */
         @WithDefault("3")
         int maxAttempts();
     }
