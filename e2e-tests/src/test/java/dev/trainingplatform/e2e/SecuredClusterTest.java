@@ -200,9 +200,10 @@ class SecuredClusterTest {
     void aJobRunsEndToEndAndAnotherIsCancelledUnderLeastPrivilege() throws Exception {
         TrainingJob job = job(2).setTestEveryEpoch(true).build();
         user.submit(job);
-        // Batches of one over 10 000 epochs: minutes of training, so the cancel finds it running.
+        // Batches of one over 10 000 epochs: minutes of training, so the cancel finds it running. Sent
+        // only once the first job is over: one trainer takes one job at a time, in partition order, and
+        // the first must not wait behind this one.
         TrainingJob longJob = job(10_000).setBatchSize(1).build();
-        user.submit(longJob);
         withLogs(() -> {
             List<JobStatus> statuses = user.await(Topics.STATUS, JobStatus.class, job.getJobId(),
                     s -> s.stream().anyMatch(x -> x.getState() == JobState.SUCCEEDED || x.getState() == JobState.FAILED), WAIT);
@@ -212,6 +213,7 @@ class SecuredClusterTest {
             assertThat(result.getError()).isNull();
             assertThat(result.getNumSamples()).isEqualTo(100);
 
+            user.submit(longJob);
             user.await(Topics.STATUS, JobStatus.class, longJob.getJobId(),
                     s -> s.stream().anyMatch(x -> x.getState() == JobState.RUNNING), WAIT);
             user.send(Topics.CANCELLATIONS, longJob.getJobId(), new AvroSerializer<CancelRequest>().serialize(
