@@ -153,6 +153,15 @@ class BadInputTest {
                         .setLearningRate(0.1).setMomentum(-0.5).build()), ErrorCode.INVALID_HYPERPARAMETER, "momentum"),
                 bad("negative checkpoint interval", j -> j.setCheckpoint(CheckpointPolicy.newBuilder().setEveryEpochs(-1).build()),
                         ErrorCode.INVALID_HYPERPARAMETER, "everyEpochs"),
+                bad("validation split by fraction and count at once", j -> j.setValidation(
+                        dev.trainingplatform.contract.ValidationSplit.newBuilder().setFraction(0.1).setCount(5).build()),
+                        ErrorCode.INVALID_HYPERPARAMETER, "not both"),
+                bad("validation fraction above 1", j -> j.setValidation(
+                        dev.trainingplatform.contract.ValidationSplit.newBuilder().setFraction(1.5).build()),
+                        ErrorCode.INVALID_HYPERPARAMETER, "validation.fraction must be in (0, 1), got 1.5"),
+                bad("validation split holding out every sample", j -> j.setValidation(
+                        dev.trainingplatform.contract.ValidationSplit.newBuilder().setCount(1_000_000).build()),
+                        ErrorCode.INVALID_HYPERPARAMETER, "holds out 1000000 of the 120 training samples"),
                 bad("MSE loss on a classifier's data", j -> j.setLoss(LossType.MSE), ErrorCode.INVALID_MODEL,
                         "use SOFTMAX_CROSS_ENTROPY"),
                 bad("unknown data set", j -> j.setDataset(DatasetSpec.newBuilder().setName("mnist-3d").build()),
