@@ -160,6 +160,24 @@ public final class DataFiles {
      */
     public static final long MAX_FILE_BYTES = 256L << 20;
 
+    /** Refuses, with LIMIT_EXCEEDED, a plain file larger than MAX_FILE_BYTES before anything of it is read. */
+    public static void refuseIfTooLarge(Path file) {
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "cannot read " + file + ": " + describe(e));
+        }
+        if (size > MAX_FILE_BYTES) {
+            throw tooLargeFile(file.toString());
+        }
+    }
+
+    private static JobRejectedException tooLargeFile(String what) {
+        return new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, what + " holds more than " + (MAX_FILE_BYTES >> 20)
+                + " MiB (after decompression), the most this service reads from one file");
+    }
+
     /** The file's bytes, gunzipped if it is gzip, or LIMIT_EXCEEDED once more than MAX_FILE_BYTES come out. */
     public static byte[] readAllBounded(Path file) {
         try (InputStream in = openMaybeGzipped(file)) {
@@ -173,8 +191,7 @@ public final class DataFiles {
     public static byte[] readAtMost(InputStream in, String what) throws IOException {
         byte[] bytes = in.readNBytes((int) MAX_FILE_BYTES);
         if (bytes.length == MAX_FILE_BYTES && in.read() != -1) {
-            throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, what + " holds more than " + (MAX_FILE_BYTES >> 20)
-                    + " MiB (after decompression), the most this service reads from one file");
+            throw tooLargeFile(what);
         }
         return bytes;
     }

@@ -30,15 +30,12 @@ public final class IdxFile {
         return data;
     }
 
-    /** Largest IDX payload read: Fashion-MNIST's training images are 47 MB. */
-    public static final long MAX_DATA_BYTES = DataFiles.MAX_FILE_BYTES;
-
     public static IdxFile read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "data file not found: " + file);
         }
         try (InputStream in = DataFiles.openMaybeGzipped(file)) {
-            return parse(in, file.toString(), MAX_DATA_BYTES);
+            return parse(in, file.toString(), DataFiles.MAX_FILE_BYTES);
         } catch (java.io.EOFException e) {
             throw corrupt(file.toString(), "the file ends before the data its IDX header announces (truncated?)");
         } catch (IOException e) {
@@ -48,7 +45,7 @@ public final class IdxFile {
 
     static IdxFile parse(byte[] bytes, String name) {
         try {
-            return parse(new java.io.ByteArrayInputStream(bytes), name, MAX_DATA_BYTES);
+            return parse(new java.io.ByteArrayInputStream(bytes), name, DataFiles.MAX_FILE_BYTES);
         } catch (java.io.EOFException e) {
             throw corrupt(name, "the file ends before the data its IDX header announces (truncated?)");
         } catch (IOException e) {

@@ -54,14 +54,7 @@ public final class UcrTimeSeries implements DatasetLoader {
         int length = -1;
         FloatList values = new FloatList();
         FloatList labels = new FloatList();
-        try {
-            if (Files.size(file) > DataFiles.MAX_FILE_BYTES) {
-                throw new JobRejectedException(ErrorCode.LIMIT_EXCEEDED, file + " holds more than "
-                        + (DataFiles.MAX_FILE_BYTES >> 20) + " MiB, the most this service reads from one file");
-            }
-        } catch (IOException e) {
-            throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "cannot read " + file + ": " + e.getMessage());
-        }
+        DataFiles.refuseIfTooLarge(file);
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             int lineNo = 0;
             for (String line; (line = in.readLine()) != null; ) {
