@@ -6,7 +6,10 @@ import java.util.Map;
 /** The topics of the public contract, with the partitions and configs they are created with. */
 public final class Topics {
 
+    /** The NORMAL job queue (and the only one before priorities): old clients publish here. */
     public static final String JOBS = "training.jobs";
+    public static final String JOBS_HIGH = "training.jobs.high";
+    public static final String JOBS_LOW = "training.jobs.low";
     public static final String JOBS_DLQ = "training.jobs.dlq";
     public static final String STATUS = "training.status";
     public static final String METRICS = "training.metrics";
@@ -21,10 +24,25 @@ public final class Topics {
 
     public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
 
-    /** Partitions bound how many trainers and evaluators can work in parallel. */
+    /** The topic a job of {@code priority} is published on: its queue. */
+    public static String jobsTopic(JobPriority priority) {
+        return switch (priority == null ? JobPriority.NORMAL : priority) {
+            case HIGH -> JOBS_HIGH;
+            case NORMAL -> JOBS;
+            case LOW -> JOBS_LOW;
+        };
+    }
+
+    /**
+     * Partitions bound how many evaluators can work in parallel; trainers read the job topics as a
+     * share group (a queue), so any number of them can.
+     */
     public static List<TopicSpec> all(int partitions) {
+        Map<String, String> jobRetention = Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000));
         return List.of(
-                new TopicSpec(JOBS, partitions, Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000))),
+                new TopicSpec(JOBS_HIGH, partitions, jobRetention),
+                new TopicSpec(JOBS, partitions, jobRetention),
+                new TopicSpec(JOBS_LOW, partitions, jobRetention),
                 new TopicSpec(JOBS_DLQ, 1, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
                 // Compacted: the latest status of every job stays readable forever.
                 new TopicSpec(STATUS, partitions, Map.of("cleanup.policy", "compact")),

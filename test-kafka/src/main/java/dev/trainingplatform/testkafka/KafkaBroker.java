@@ -57,6 +57,11 @@ public final class KafkaBroker implements AutoCloseable {
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
                     .setConfigProp("message.max.bytes", String.valueOf(Topics.CHECKPOINT_MAX_MESSAGE_BYTES))
                     .setConfigProp("auto.create.topics.enable", "false")
+                    // Share groups (the job queue): their state topic on this one broker, and locks
+                    // as short as 2 s allowed, so that tests of lock expiry take seconds.
+                    .setConfigProp("share.coordinator.state.topic.replication.factor", "1")
+                    .setConfigProp("share.coordinator.state.topic.min.isr", "1")
+                    .setConfigProp("group.share.min.record.lock.duration.ms", "1000")
                     .build();
             cluster.format();
             cluster.startup();
