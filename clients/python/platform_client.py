@@ -114,6 +114,9 @@ class Record:
 
 # ---- Jobs -------------------------------------------------------------------------------------------
 
+# A job waits in the queue of its priority (Topics.jobsTopic in the schemas module).
+JOB_TOPICS = {"HIGH": "training.jobs.high", "NORMAL": "training.jobs", "LOW": "training.jobs.low"}
+
 PRESETS = {
     # Workload 3 (schemas/README.md): the Fashion-MNIST MLP, Adam 1e-3, batch 32.
     "fashion-mnist": {"model": {"preset": "fashion-mnist-mlp"}, "dataset": {"name": "fashion-mnist"},
@@ -234,6 +237,7 @@ def main(argv):
     submit.add_argument("--epochs", type=int)
     submit.add_argument("--data", help="the data set's location, as the services see it")
     submit.add_argument("--job-id")
+    submit.add_argument("--priority", choices=["high", "normal", "low"], help="the queue the job waits in")
     submit.add_argument("--watch", action="store_true")
     submit.add_argument("--timeout", type=int, default=1800)
     submit.add_argument("--no-workarounds", action="store_true",
@@ -248,8 +252,10 @@ def main(argv):
         return follow(config, args.job_id, args.timeout)
     jobs = Record("TrainingJob", workarounds=not args.no_workarounds)
     job = load_job(args, jobs)
+    if args.priority:
+        job["priority"] = args.priority.upper()
     producer = Producer(dict(config, **{"acks": "all", "enable.idempotence": True}))
-    producer.produce("training.jobs", key=job["jobId"].encode(), value=jobs.encode(job))
+    producer.produce(JOB_TOPICS[job.get("priority", "NORMAL")], key=job["jobId"].encode(), value=jobs.encode(job))
     if producer.flush(30) != 0:
         print("could not deliver the job to %s" % args.bootstrap_servers, file=sys.stderr)
         return 1

@@ -73,7 +73,7 @@ public final class PlatformLatency {
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position); // the end, fixed now: nothing published later is missed
             submitted = System.currentTimeMillis();
-            producer.send(new ProducerRecord<>(Topics.JOBS, job.getJobId(), job)).get();
+            producer.send(new ProducerRecord<>(Topics.jobsTopic(job.getPriority()), job.getJobId(), job)).get();
             int evaluations = 0;
             long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
             while (evaluations < epochs / 10 && System.nanoTime() < deadline) {

@@ -57,7 +57,8 @@ final class JobWatcher implements AutoCloseable {
         props.put("enable.auto.commit", "false");
         props.put("allow.auto.create.topics", "false");
         consumer = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-        List<String> topics = fromBeginning ? List.of(Topics.JOBS, Topics.STATUS, Topics.METRICS, Topics.EVALUATIONS)
+        List<String> topics = fromBeginning
+                ? List.of(Topics.JOBS_HIGH, Topics.JOBS, Topics.JOBS_LOW, Topics.STATUS, Topics.METRICS, Topics.EVALUATIONS)
                 : List.of(Topics.STATUS, Topics.METRICS, Topics.EVALUATIONS);
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : topics) {
@@ -168,7 +169,7 @@ final class JobWatcher implements AutoCloseable {
         for (ConsumerRecord<String, byte[]> r : batch) {
             try {
                 switch (r.topic()) {
-                    case Topics.JOBS -> submitted = true;
+                    case Topics.JOBS_HIGH, Topics.JOBS, Topics.JOBS_LOW -> submitted = true;
                     case Topics.STATUS -> {
                         last = STATUS.decode(r.value());
                         listener.status(last);

@@ -60,7 +60,7 @@ final class ListCommand extends KafkaCommand {
         try (KafkaConsumer<String, byte[]> consumer =
                      new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (String topic : List.of(Topics.JOBS, Topics.STATUS)) {
+            for (String topic : List.of(Topics.JOBS_HIGH, Topics.JOBS, Topics.JOBS_LOW, Topics.STATUS)) {
                 consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
             }
             consumer.assign(partitions);
@@ -75,7 +75,7 @@ final class ListCommand extends KafkaCommand {
                     if (r.key() == null) {
                         continue;
                     }
-                    if (r.topic().equals(Topics.JOBS)) {
+                    if (dev.trainingplatform.contract.JobQueues.TOPICS.contains(r.topic())) {
                         submitted.putIfAbsent(r.key(), Instant.ofEpochMilli(r.timestamp()));
                         continue;
                     }

@@ -59,6 +59,10 @@ final class SubmitCommand extends KafkaCommand {
     @Option(names = "--label", paramLabel = "KEY=VALUE", description = "free-form labels, repeatable")
     Map<String, String> labels = new HashMap<>();
 
+    @Option(names = "--priority", paramLabel = "PRIORITY", description = "high, normal or low: the queue the job waits in "
+            + "(default: the file's, else normal)")
+    String priority;
+
     @Option(names = "--watch", description = "then follow it, as `watch` does")
     boolean watch;
 
@@ -112,6 +116,13 @@ final class SubmitCommand extends KafkaCommand {
         if (seed != null) {
             job.setSeed(seed);
         }
+        if (priority != null) {
+            try {
+                job.setPriority(dev.trainingplatform.contract.JobPriority.valueOf(priority.toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw invalid("priority must be high, normal or low, got " + priority);
+            }
+        }
         DatasetSpec data = job.getDataset();
         if (dataLocation != null) {
             data.setLocation(dataLocation);
@@ -152,7 +163,8 @@ final class SubmitCommand extends KafkaCommand {
         return new CliException(CliException.INVALID_INPUT, "invalid job: " + why);
     }
 
+    /** On the queue of the job's priority. */
     static void send(KafkaSettings kafka, TrainingJob job) throws Exception {
-        kafka.send(Topics.JOBS, job.getJobId(), job);
+        kafka.send(Topics.jobsTopic(job.getPriority()), job.getJobId(), job);
     }
 }

@@ -1,6 +1,8 @@
 package dev.trainingplatform.cli;
 
+import dev.trainingplatform.contract.JobQueues;
 import dev.trainingplatform.contract.Topics;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -8,7 +10,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 
-/** Creates the contract's topics that do not exist yet; existing ones are left as they are. */
+/**
+ * Creates the contract's topics that do not exist yet (existing ones are left as they are) and sets
+ * the trainers' share group's configuration ({@link JobQueues#groupConfigs}).
+ */
 final class TopicAdmin {
 
     private TopicAdmin() {}
@@ -25,5 +30,15 @@ final class TopicAdmin {
             }
             return missing.stream().map(NewTopic::name).toList();
         }
+    }
+
+    /** Sets the share group's configuration (idempotent); returns what was set. */
+    static Map<String, String> configureQueue(Map<String, Object> kafka, String group, int maxAttempts,
+                                              Duration lockDuration) {
+        Map<String, String> configs = JobQueues.groupConfigs(maxAttempts, lockDuration);
+        try (Admin admin = Admin.create(kafka)) {
+            JobQueues.configure(admin, group, configs);
+        }
+        return new java.util.TreeMap<>(configs);
     }
 }

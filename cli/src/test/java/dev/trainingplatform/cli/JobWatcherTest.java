@@ -73,4 +73,19 @@ class JobWatcherTest {
         // The shared broker already has every topic of the contract.
         assertThat(TopicAdmin.createMissing(kafka, 2)).isEmpty();
     }
+
+    @Test
+    void createTopicsConfiguresTheTrainersShareGroup() throws Exception {
+        Map<String, Object> kafka = Map.of("bootstrap.servers", broker.bootstrapServers());
+        String group = "queue-config-" + java.util.UUID.randomUUID();
+        TopicAdmin.configureQueue(kafka, group, 4, java.time.Duration.ofSeconds(20));
+        try (var admin = broker.admin()) {
+            var resource = new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.GROUP, group);
+            var config = admin.describeConfigs(java.util.List.of(resource)).all().get().get(resource);
+            assertThat(config.get("share.delivery.count.limit").value()).isEqualTo("5");
+            assertThat(config.get("share.record.lock.duration.ms").value()).isEqualTo("20000");
+            assertThat(config.get("share.auto.offset.reset").value()).isEqualTo("earliest");
+        }
+    }
 }

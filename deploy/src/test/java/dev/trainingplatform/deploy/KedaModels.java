@@ -21,6 +21,11 @@ final class KedaModels {
             "unsafeSsl", "limitToPartitionsWithLag", "ensureEvenDistributionOfPartitions", "bootstrapServersFromEnv",
             "consumerGroupFromEnv", "topicFromEnv");
 
+    /** The prometheus scaler's metadata keys (KEDA 2.x docs, "Prometheus" scaler). */
+    static final java.util.Set<String> PROMETHEUS_TRIGGER_KEYS = java.util.Set.of("serverAddress", "query", "threshold",
+            "activationThreshold", "namespace", "customHeaders", "ignoreNullValues", "unsafeSsl", "queryParameters",
+            "timeout");
+
     record Metadata(String name, String namespace, Map<String, String> labels, Map<String, String> annotations) {}
 
     record ScaledObject(String apiVersion, String kind, Metadata metadata, ScaledObjectSpec spec) {}

@@ -135,24 +135,38 @@ class KubernetesManifestsTest {
     }
 
     @Test
-    void trainersScaleOnJobLagButNeverBeyondThePartitions() throws Exception {
+    void trainersScaleOnTheQueueDepthAndMayOutnumberThePartitions() throws Exception {
+        String trainerSource = Files.readString(ROOT.resolve(
+                "trainer-service/src/main/java/dev/trainingplatform/trainer/QueueDepth.java"));
         for (String overlay : RENDERED.keySet()) {
             JsonNode scaled = kind(overlay, "ScaledObject").get(0).path("spec");
-            JsonNode trigger = scaled.path("triggers").get(0).path("metadata");
             assertThat(scaled.path("scaleTargetRef").path("name").asText()).isEqualTo("trainer");
-            assertThat(trigger.path("topic").asText()).isEqualTo(Topics.JOBS);
-            assertThat(trigger.path("consumerGroup").asText()).isEqualTo(propertyDefault("trainer", "mp.messaging.incoming.jobs.group.id"));
+            assertThat(scaled.path("triggers")).hasSize(1);
+            JsonNode trigger = scaled.path("triggers").get(0);
+            // Not the Kafka scaler: it reads consumer-group lag, which a share group does not have.
+            assertThat(trigger.path("type").asText()).isEqualTo("prometheus");
+            String query = trigger.path("metadata").path("query").asText();
+            // The metric the trainer exports (Micrometer's trainer.queue.depth, Prometheus-named),
+            // max across trainers (each reports the same depth), summed over the queues.
+            assertThat(trainerSource).contains("\"trainer.queue.depth\"");
+            assertThat(query).contains("trainer_queue_depth").contains("max by (queue)").startsWith("sum(");
+            assertThat(trigger.path("metadata").path("threshold").asText()).isEqualTo("1");
+            // Prometheus finds the trainers' metrics where Quarkus serves them.
+            JsonNode annotations = deployment(overlay, "trainer").path("spec").path("template").path("metadata")
+                    .path("annotations");
+            assertThat(annotations.path("prometheus.io/scrape").asText()).isEqualTo("true");
+            assertThat(annotations.path("prometheus.io/path").asText())
+                    .isEqualTo(propertyDefaultOrValue("trainer", "quarkus.micrometer.export.prometheus.path"));
+            assertThat(annotations.path("prometheus.io/port").asText())
+                    .isEqualTo(container(deployment(overlay, "trainer")).path("ports").get(0).path("containerPort").asText());
+            // A queue, not a log: no partition count caps the trainers any more.
             int partitions = kind(overlay, "KafkaTopic").stream()
                     .filter(t -> Topics.JOBS.equals(t.path("spec").path("topicName").asText()))
                     .findFirst().orElseThrow().path("spec").path("partitions").asInt();
-            assertThat(scaled.path("maxReplicaCount").asInt()).isBetween(1, partitions);
-            // KEDA counts lag from where the trainer starts reading; its default (latest) would see a
-            // fresh group's waiting jobs as lag 1 per partition.
-            assertThat(trigger.path("offsetResetPolicy").asText())
-                    .isEqualTo(propertyDefaultOrValue("trainer", "mp.messaging.incoming.jobs.auto.offset.reset"));
+            assertThat(scaled.path("maxReplicaCount").asInt()).isGreaterThan(partitions);
             // The HPA owns the count: a replicas field would reset the fleet on every apply.
             assertThat(deployment(overlay, "trainer").path("spec").has("replicas")).isFalse();
-            // minReplicaCount 1 makes cooldownPeriod moot; scale-down is paced by the HPA's window.
+            // One trainer always runs to report the depth; scale-down is paced by the HPA's window.
             assertThat(scaled.path("minReplicaCount").asInt()).isEqualTo(1);
             assertThat(scaled.path("advanced").path("horizontalPodAutoscalerConfig").path("behavior").path("scaleDown")
                     .path("stabilizationWindowSeconds").asInt()).isPositive();

@@ -67,8 +67,8 @@ class KubernetesModelsTest {
         ((ObjectNode) trainer.path("spec").path("template").path("spec").path("containers").get(0)).put("resource", "typo");
         assertThatThrownBy(() -> OperatorModels.strict(trainer)).hasMessageContaining("resource");
         ObjectNode scaled = first("cpu", "ScaledObject", "trainer").deepCopy();
-        ((ObjectNode) scaled.path("spec").path("triggers").get(0).path("metadata")).put("offsetResetPolicyy", "earliest");
-        assertThatThrownBy(() -> OperatorModels.strict(scaled)).hasMessageContaining("offsetResetPolicyy");
+        ((ObjectNode) scaled.path("spec").path("triggers").get(0).path("metadata")).put("treshold", "1");
+        assertThatThrownBy(() -> OperatorModels.strict(scaled)).hasMessageContaining("treshold");
     }
 
     @Test

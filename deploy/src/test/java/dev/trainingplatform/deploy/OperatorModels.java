@@ -78,8 +78,15 @@ final class OperatorModels {
         walk(typed, kind, unknown, new IdentityHashMap<>());
         if (typed instanceof KedaModels.ScaledObject scaled) {
             for (KedaModels.Trigger trigger : scaled.spec().triggers()) {
-                if ("kafka".equals(trigger.type())) {
-                    trigger.metadata().keySet().stream().filter(k -> !KedaModels.KAFKA_TRIGGER_KEYS.contains(k))
+                java.util.Set<String> keys = switch (trigger.type()) {
+                    case "kafka" -> KedaModels.KAFKA_TRIGGER_KEYS;
+                    case "prometheus" -> KedaModels.PROMETHEUS_TRIGGER_KEYS;
+                    default -> null;
+                };
+                if (keys == null) {
+                    unknown.add("spec.triggers.type " + trigger.type());
+                } else {
+                    trigger.metadata().keySet().stream().filter(k -> !keys.contains(k))
                             .forEach(k -> unknown.add("spec.triggers.metadata." + k));
                 }
             }

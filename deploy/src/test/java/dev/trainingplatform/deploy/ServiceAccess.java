@@ -16,8 +16,11 @@ import java.util.regex.Pattern;
  * What a service needs from Kafka, derived from its application.properties: every incoming channel's
  * topic (Read, Describe) and consumer group (Read; a group id with a placeholder, such as
  * trainer-cancellations-${quarkus.uuid}, needs a prefixed ACL), every outgoing channel's and
- * dead-letter topic (Write, Describe). A new channel or group in the configuration is a new
- * requirement here, so an ACL cannot be forgotten.
+ * dead-letter topic (Write, Describe); and for the trainer's job queue ({@code trainer.queue.group},
+ * a share group read by a plain share consumer, not a channel): every job topic (Read, Describe) and
+ * the group (Read, Describe, and AlterConfigs with DescribeConfigs, as the trainer sets the group's
+ * configuration at start-up). A new channel or group in the configuration is a new requirement here,
+ * so an ACL cannot be forgotten.
  */
 final class ServiceAccess {
 
@@ -39,6 +42,17 @@ final class ServiceAccess {
             props.load(in);
         }
         List<Need> needs = new ArrayList<>();
+        String queueGroup = props.getProperty("trainer.queue.group");
+        if (queueGroup != null) {
+            for (String topic : dev.trainingplatform.contract.JobQueues.TOPICS) {
+                needs.add(new Need("topic", topic, false, "Read"));
+                needs.add(new Need("topic", topic, false, "Describe"));
+            }
+            for (String op : List.of("Read", "Describe", "AlterConfigs", "DescribeConfigs")) {
+                needs.add(new Need("group", resolve(queueGroup), false, op));
+            }
+            needs.add(new Need("topic", dev.trainingplatform.contract.Topics.JOBS_DLQ, false, "Write"));
+        }
         for (String key : new TreeSet<>(props.stringPropertyNames())) {
             Matcher channel = Pattern.compile("mp\\.messaging\\.(incoming|outgoing)\\.([^.]+)\\.topic").matcher(key);
             if (channel.matches()) {

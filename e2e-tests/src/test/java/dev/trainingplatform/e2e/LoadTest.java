@@ -22,12 +22,15 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.Test;
+import java.util.stream.IntStream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * 100 small jobs submitted at once to two trainer instances (one consumer group, two partitions)
- * and one evaluator: every job reaches a terminal state with exactly its events, and the time and
- * the spread of per-job latencies are reported (target/load-test-report.txt), not asserted.
+ * 100 small jobs submitted at once to two, then three trainer instances (one share group over
+ * two-partition job topics) and one evaluator: every job reaches a terminal state with exactly its
+ * events, every trainer takes jobs, and the time and the spread of per-job latencies are reported
+ * (target/load-test-report-N-trainers.txt), not asserted.
  */
 class LoadTest {
 
@@ -44,14 +47,16 @@ class LoadTest {
         return events;
     }
 
-    @Test
-    void aHundredJobsAcrossTwoTrainersAllFinishWithExactlyTheirEvents() throws Exception {
+    @ParameterizedTest(name = "{0} trainers")
+    @ValueSource(ints = {2, 3})
+    void aHundredJobsAcrossTheTrainersAllFinishWithExactlyTheirEvents(int trainerCount) throws Exception {
         try (E2eStack stack = E2eStack.start("load-")) {
             Map<String, String> env = stack.env();
             Path work = stack.work();
             KafkaBroker broker = stack.broker();
             List<ServiceProcess> services = new ArrayList<>();
-            for (String id : List.of("trainer-a", "trainer-b")) {
+            List<String> trainerIds = IntStream.range(0, trainerCount).mapToObj(i -> "trainer-" + (char) ('a' + i)).toList();
+            for (String id : trainerIds) {
                 Map<String, String> trainerEnv = new HashMap<>(env);
                 trainerEnv.put("TRAINER_INSTANCE_ID", id);
                 services.add(ServiceProcess.start("trainer", trainerEnv, work));
@@ -66,17 +71,17 @@ class LoadTest {
                         Thread.sleep(100);
                     }
                 }
-                // Both trainers in the group with a partition each before any job: no rebalance during
-                // the run (RebalanceTest covers one).
+                // Every trainer's three queue consumers in the share group before any job, so that the
+                // figures measure the queue, not start-up.
                 try (var admin = broker.admin()) {
                     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
                     while (true) {
-                        var group = admin.describeConsumerGroups(List.of("trainer")).all().get().get("trainer");
-                        if (group.members().size() == 2
+                        var group = admin.describeShareGroups(List.of("trainer")).all().get().get("trainer");
+                        if (group.members().size() == 3 * trainerCount
                                 && group.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())) {
                             break;
                         }
-                        assertThat(System.nanoTime()).as("both trainers have a partition").isLessThan(deadline);
+                        assertThat(System.nanoTime()).as("all trainers in the share group").isLessThan(deadline);
                         Thread.sleep(200);
                     }
                 }
@@ -124,9 +129,9 @@ class LoadTest {
                 }
                 Map<String, Long> perInstance = statuses.values().stream().map(s -> s.get(s.size() - 1).getInstance())
                         .collect(Collectors.groupingBy(Function.identity(), Collectors.counting()));
-                assertThat(perInstance.keySet()).as("both trainers took jobs").containsExactlyInAnyOrder("trainer-a", "trainer-b");
+                assertThat(perInstance.keySet()).as("every trainer took jobs").containsExactlyInAnyOrderElementsOf(trainerIds);
 
-                report(work, start, allDone, submittedAt, statuses, evaluations, perInstance);
+                report(trainerCount, start, allDone, submittedAt, statuses, evaluations, perInstance);
             } catch (AssertionError e) {
                 throw ServiceProcess.withLogs(e, services);
             } finally {
@@ -139,7 +144,7 @@ class LoadTest {
         return s == JobState.SUCCEEDED || s == JobState.FAILED || s == JobState.CANCELLED;
     }
 
-    private static void report(Path work, long start, long allDone, Map<String, Long> submittedAt,
+    private static void report(int trainerCount, long start, long allDone, Map<String, Long> submittedAt,
                                Map<String, List<JobStatus>> statuses, Map<String, List<EvaluationResult>> evaluations,
                                Map<String, Long> perInstance) throws Exception {
         List<Long> toDone = new ArrayList<>();
@@ -152,14 +157,14 @@ class LoadTest {
             toEvaluated.add(evaluations.get(e.getKey()).get(0).getTimestamp().toEpochMilli() - e.getValue());
         }
         String text = String.format("""
-                %d jobs (2 epochs each, Fashion-MNIST MLP on 300 generated images) across two trainers and one evaluator
+                %d jobs (2 epochs each, Fashion-MNIST MLP on 300 generated images) across %d trainers and one evaluator
                 all submitted to all finished: %.1f s; jobs per trainer: %s
                 submitted -> RUNNING   ms: %s
                 submitted -> SUCCEEDED ms: %s
                 submitted -> evaluated ms: %s
-                """, JOBS, (allDone - start) / 1000.0, perInstance, spread(toRunning), spread(toDone), spread(toEvaluated));
+                """, JOBS, trainerCount, (allDone - start) / 1000.0, perInstance, spread(toRunning), spread(toDone), spread(toEvaluated));
         System.out.println(text);
-        Path out = Path.of("target", "load-test-report.txt");
+        Path out = Path.of("target", "load-test-report-" + trainerCount + "-trainers.txt");
         Files.createDirectories(out.getParent());
         Files.writeString(out, text);
     }

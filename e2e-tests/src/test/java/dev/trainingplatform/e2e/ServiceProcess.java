@@ -95,6 +95,23 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the process stays alive but does nothing (a long GC pause, a frozen VM) until {@link #thaw}. */
+    void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #freeze}. */
+    void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        int rc = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start().waitFor();
+        if (rc != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " exited " + rc);
+        }
+    }
+
     /** SIGKILL, then the same service started afresh with the same environment. */
     ServiceProcess killAndReplace() throws IOException, InterruptedException {
         process.destroyForcibly().waitFor();
@@ -103,6 +120,11 @@ final class ServiceProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        try {
+            thaw(); // a frozen process would not act on SIGTERM
+        } catch (IOException | RuntimeException e) {
+            // gone already
+        }
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();

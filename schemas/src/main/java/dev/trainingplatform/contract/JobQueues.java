@@ -9,6 +9,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 
 /**
@@ -72,6 +76,46 @@ public final class JobQueues {
             throw new IllegalStateException("could not configure the share group " + group + " " + configs + ": "
                     + (e.getCause() == null ? e : e.getCause()), e);
         }
+    }
+
+    /**
+     * The jobs in each queue, highest priority first: records the share group has not finished with
+     * (waiting, or held by a trainer running them), from the group's lag per partition. A partition
+     * whose share state the broker has not written yet (it reports no offsets for it) counts every
+     * record it holds, as a group reading from the earliest record will deliver them all.
+     */
+    public static Map<String, Long> depth(Admin admin, String group) {
+        Map<String, Long> depth = new java.util.LinkedHashMap<>();
+        TOPICS.forEach(t -> depth.put(t, 0L));
+        try {
+            Map<TopicPartition, SharePartitionOffsetInfo> offsets = admin.listShareGroupOffsets(
+                    Map.of(group, new ListShareGroupOffsetsSpec())).partitionsToOffsetInfo(group).get(30, TimeUnit.SECONDS);
+            List<TopicPartition> unknown = new ArrayList<>();
+            offsets.forEach((tp, info) -> {
+                if (depth.containsKey(tp.topic())) {
+                    if (info == null || info.lag().isEmpty()) {
+                        unknown.add(tp);
+                    } else {
+                        depth.merge(tp.topic(), info.lag().get(), Long::sum);
+                    }
+                }
+            });
+            if (!unknown.isEmpty()) {
+                Map<TopicPartition, OffsetSpec> earliest = new java.util.HashMap<>();
+                Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+                unknown.forEach(tp -> {
+                    earliest.put(tp, OffsetSpec.earliest());
+                    latest.put(tp, OffsetSpec.latest());
+                });
+                var from = admin.listOffsets(earliest).all().get(30, TimeUnit.SECONDS);
+                var to = admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS);
+                unknown.forEach(tp -> depth.merge(tp.topic(), to.get(tp).offset() - from.get(tp).offset(), Long::sum));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read the share group " + group + "'s offsets: "
+                    + (e.getCause() == null ? e : e.getCause()), e);
+        }
+        return depth;
     }
 
     private JobQueues() {}

@@ -48,18 +48,21 @@ public final class ContractClient {
         return config;
     }
 
+    /** On the queue of the job's priority ({@link Topics#jobsTopic}). */
     public void submit(TrainingJob job) {
-        send(Topics.JOBS, job.getJobId(), new AvroSerializer<TrainingJob>().serialize(Topics.JOBS, job));
+        String topic = Topics.jobsTopic(job.getPriority());
+        send(topic, job.getJobId(), new AvroSerializer<TrainingJob>().serialize(topic, job));
     }
 
-    /** Submits many jobs through one producer, in order. */
+    /** Submits many jobs through one producer, in order, each on the queue of its priority. */
     public void submitAll(List<TrainingJob> jobs) {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config(),
                 new StringSerializer(), new ByteArraySerializer())) {
             AvroSerializer<TrainingJob> serializer = new AvroSerializer<>();
             List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
             for (TrainingJob job : jobs) {
-                sent.add(producer.send(new ProducerRecord<>(Topics.JOBS, job.getJobId(), serializer.serialize(Topics.JOBS, job))));
+                String topic = Topics.jobsTopic(job.getPriority());
+                sent.add(producer.send(new ProducerRecord<>(topic, job.getJobId(), serializer.serialize(topic, job))));
             }
             for (var f : sent) {
                 f.get(30, TimeUnit.SECONDS);

@@ -90,4 +90,44 @@ class ShareGroupTest {
             other.commitSync();
         }
     }
+
+    @Test
+    void theQueueDepthCountsJobsWaitingAndHeldUntilTheyAreAcknowledged() throws Exception {
+        KafkaBroker broker = KafkaBroker.shared();
+        String group = "depth-test-" + UUID.randomUUID();
+        try (var admin = broker.admin()) {
+            JobQueues.configure(admin, group, Map.of("share.auto.offset.reset", "earliest"));
+        }
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 3; i++) {
+                producer.send(new ProducerRecord<>(dev.trainingplatform.contract.Topics.JOBS_LOW, "job-" + i, "x"))
+                        .get(30, TimeUnit.SECONDS);
+            }
+        }
+        try (var consumer = consumer(group); var admin = broker.admin()) {
+            consumer.subscribe(List.of(dev.trainingplatform.contract.Topics.JOBS_LOW));
+            ConsumerRecord<String, String> held = pollFor(consumer, Duration.ofSeconds(30)).get(0);
+            // Held by a consumer still counts: a trainer is busy with it.
+            assertThat(awaitDepth(admin, group, 3)).containsEntry(dev.trainingplatform.contract.Topics.JOBS_LOW, 3L)
+                    .containsEntry(dev.trainingplatform.contract.Topics.JOBS, 0L);
+            consumer.acknowledge(held, AcknowledgeType.ACCEPT);
+            consumer.commitSync();
+            assertThat(awaitDepth(admin, group, 2)).containsEntry(dev.trainingplatform.contract.Topics.JOBS_LOW, 2L);
+        }
+    }
+
+    private static Map<String, Long> awaitDepth(org.apache.kafka.clients.admin.Admin admin, String group, long expected)
+            throws InterruptedException {
+        Map<String, Long> depth = Map.of();
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < end) {
+            depth = JobQueues.depth(admin, group);
+            if (depth.getOrDefault(dev.trainingplatform.contract.Topics.JOBS_LOW, -1L) == expected) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        return depth;
+    }
 }

@@ -5,11 +5,16 @@ import dev.trainingplatform.contract.JobStatus;
 import java.util.Optional;
 
 /**
- * What to do with a job's record, from the job's latest status alone: a pure decision, no broker.
- * A record is delivered again when the trainer that had it stopped before committing it (a crash, a
- * rollout, a partition handed over); each delivery of an unfinished job is its next attempt, and the
- * delivery after {@code maxAttempts} ends the job without running it, so a job that crashes the
- * process cannot do so forever.
+ * What to do with one delivery of a job's record, from the job's latest status and the share
+ * group's delivery count: a pure decision, no broker. A record is delivered again when the trainer
+ * that had it did not acknowledge it (a crash, a rollout, a lock that lapsed); each delivery of an
+ * unfinished job is its next attempt, and the delivery after {@code maxAttempts} ends the job without
+ * running it, so a job that crashes the process cannot do so forever.
+ *
+ * <p>The share group stops delivering a record after {@code maxAttempts + 1} deliveries
+ * ({@code JobQueues.groupConfigs}), so that last delivery is always one that gives up: it ends the job
+ * FAILED with the reason instead of letting it vanish from the queue unanswered. The delivery count
+ * also covers attempts that died before publishing any status.
  */
 public record AttemptPolicy(int maxAttempts) {
 
@@ -28,14 +33,23 @@ public record AttemptPolicy(int maxAttempts) {
      */
     public record Run(int attempt, boolean resumable) implements Decision {}
 
-    public Decision decide(Optional<JobStatus> previous) {
+    /** @param delivery the share group's delivery count of this record, 1 the first time */
+    public Decision decide(Optional<JobStatus> previous, int delivery) {
+        if (previous.isPresent() && isTerminal(previous.get().getState())) {
+            return new AlreadyEnded(previous.get().getState(), previous.get().getAttempt());
+        }
+        if (delivery > maxAttempts) {
+            int lastAttempt = previous.map(JobStatus::getAttempt).orElse(0);
+            return new GiveUp(lastAttempt, previous.map(JobStatus::getEpochsCompleted).orElse(0), "given up after "
+                    + (delivery - 1) + " deliveries of its record that did not finish: the trainer running it crashed "
+                    + "or stopped " + (delivery - 1) + " times, so it is not run again"
+                    + previous.map(l -> " (last state " + l.getState() + " after " + l.getEpochsCompleted() + " epochs)")
+                            .orElse(""));
+        }
         if (previous.isEmpty()) {
             return new Run(1, false);
         }
         JobStatus last = previous.get();
-        if (isTerminal(last.getState())) {
-            return new AlreadyEnded(last.getState(), last.getAttempt());
-        }
         int attempt = last.getAttempt() + 1;
         if (attempt > maxAttempts) {
             int done = attempt - 1;

@@ -109,19 +109,22 @@ public class JobRunner {
     }
 
     /**
-     * @param owned false once this trainer no longer owns the job's record (its partition moved): the
-     *              job then stops within a batch and is left, with its resume point, to the new owner
+     * @param delivery the share group's delivery count of the job's record (1 the first time)
+     * @param owned    false once this trainer no longer holds the job's record (it is stopping, or its
+     *                 lock lapsed): the job then stops within a batch and is left, with its resume
+     *                 point, to the trainer that takes the record next
+     * @return true when the job is over (ended now or before); false when it was handed back to the queue
      */
-    public void run(TrainingJob job, BooleanSupplier owned) {
+    public boolean run(TrainingJob job, int delivery, BooleanSupplier owned) {
         String jobId = job.getJobId() == null || job.getJobId().isBlank() ? "(no job id)" : job.getJobId();
         Optional<JobStatus> previous = earlierStatus(jobId);
-        AttemptPolicy.Decision decision = new AttemptPolicy(config.limits().maxAttempts()).decide(previous);
+        AttemptPolicy.Decision decision = new AttemptPolicy(config.limits().maxAttempts()).decide(previous, delivery);
         if (decision instanceof AttemptPolicy.AlreadyEnded ended) {
-            // A redelivered record (the trainer stopped before committing it): the job is over.
+            // A redelivered record (the trainer stopped before acknowledging it): the job is over.
             LOG.infof("job %s already ended %s (attempt %d); its record was delivered again and is ignored", jobId,
                     ended.state(), ended.attempt());
             trainerMetrics.redeliveryIgnored();
-            return;
+            return true;
         }
         trainerMetrics.jobStarted();
         if (decision instanceof AttemptPolicy.GiveUp giveUp) {
@@ -131,12 +134,13 @@ public class JobRunner {
             } finally {
                 resumePoints.discard(jobId); // an earlier attempt may have left one
             }
-            return;
+            return true;
         }
-        runAttempt(job, jobId, (AttemptPolicy.Run) decision, owned);
+        return runAttempt(job, jobId, (AttemptPolicy.Run) decision, owned);
     }
 
-    private void runAttempt(TrainingJob job, String jobId, AttemptPolicy.Run run, BooleanSupplier owned) {
+    /** @return false when handed back to the queue, true otherwise */
+    private boolean runAttempt(TrainingJob job, String jobId, AttemptPolicy.Run run, BooleanSupplier owned) {
         int attempt = run.attempt();
         int epochsDone = 0;
         boolean hasResumePoint = false;
@@ -150,7 +154,7 @@ public class JobRunner {
             if (cancellations.isCancelled(jobId)) {
                 status.cancelled(jobId, attempt, "cancelled before it started", 0);
                 trainerMetrics.jobCancelled();
-                return;
+                return true;
             }
             Resume resume = run.resumable() ? resumePoint(planned) : new Resume(null, planned, null);
             TrainingPlan plan = resume.plan();
@@ -173,20 +177,19 @@ public class JobRunner {
             Training.Outcome outcome = Training.run(plan, publisher, resumeFrom);
             epochsDone = publisher.epochsDone();
             if (outcome == Training.Outcome.STOPPED && !cancellations.isCancelled(jobId)) {
-                // Handed over: no status (the new owner's next attempt follows RUNNING), the resume
-                // point kept for it.
-                LOG.infof("job %s: its partition moved to another trainer after %d epochs; handed over", jobId,
-                        epochsDone);
+                // Handed back: no status (the next attempt follows RUNNING), the resume point kept for it.
+                LOG.infof("job %s: handed back to the queue after %d epochs (this trainer is stopping or lost the "
+                        + "record's lock)", jobId, epochsDone);
                 hasResumePoint = false;
                 publisher = null;
                 trainerMetrics.jobHandedOver();
-                return;
+                return false;
             }
             if (outcome == Training.Outcome.STOPPED) {
                 status.cancelled(jobId, attempt, "cancelled after " + epochsDone + " of " + job.getEpochs() + " epochs",
                         epochsDone);
                 trainerMetrics.jobCancelled();
-                return;
+                return true;
             }
             status.publish(jobId, attempt, JobState.SUCCEEDED, epochsDone);
             trainerMetrics.jobSucceeded();
@@ -207,6 +210,7 @@ public class JobRunner {
                 resumePoints.discard(jobId);
             }
         }
+        return true;
     }
 
     /**

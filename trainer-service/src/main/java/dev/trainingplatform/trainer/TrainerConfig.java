@@ -22,6 +22,23 @@ public interface TrainerConfig {
 
     Resume resume();
 
+    Queue queue();
+
+    /** The job queues: the job topics read as one share group ({@code JobQueues}). */
+    interface Queue {
+        /** The trainers' share group: every trainer of one platform uses the same. */
+        @WithDefault("trainer")
+        String group();
+
+        /**
+         * How long a trainer that stopped renewing keeps its job from the others: the share group's
+         * record lock, set at startup. Trainers renew every third of it. Brokers allow 15 s to 60 s
+         * unless their group.share.min/max.record.lock.duration.ms say otherwise.
+         */
+        @WithDefault("PT30S")
+        java.time.Duration lockDuration();
+    }
+
     interface Resume {
         /**
          * Resume points are saved at every checkpoint and, between checkpoints, once this much
@@ -61,7 +78,10 @@ public interface TrainerConfig {
         /** Longest layer list a job may have (checked before the data is read). */
         int maxLayers();
 
-        /** Deliveries of one job (the first and those after a crashed or stopped trainer) before it is given up. */
+        /**
+         * Deliveries of one job (the first and those after a crashed or stopped trainer) before it is
+         * given up; 1 to 9, as the share group's delivery count limit is one more and brokers cap it at 10.
+         */
         @WithDefault("3")
         int maxAttempts();
     }

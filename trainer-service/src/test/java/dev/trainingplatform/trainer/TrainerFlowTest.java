@@ -183,6 +183,10 @@ class TrainerFlowTest {
         assertThat(sample(after, "trainer_epoch_duration_seconds_count")
                 - sample(before, "trainer_epoch_duration_seconds_count")).isEqualTo(2.0);
         assertThat(after).contains("trainer_job_progress").doesNotContain(job.getJobId());
+        // The autoscaler's input: one series per queue, read from the share group (nothing waits now).
+        for (String queue : List.of("high", "normal", "low")) {
+            assertThat(after).containsPattern("(?m)^trainer_queue_depth\\{queue=\"" + queue + "\"} 0\\.0$");
+        }
     }
 
     @Test
