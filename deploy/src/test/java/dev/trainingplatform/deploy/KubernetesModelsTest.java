@@ -90,6 +90,11 @@ class KubernetesModelsTest {
         assertThat(ServiceAccess.needs(RenderedOverlays.ROOT.resolve("trainer-service/src/main/resources/application.properties")))
                 .contains(new ServiceAccess.Need("group", "trainer-cancellations-", true, "Read"),
                         new ServiceAccess.Need("topic", "training.jobs.dlq", false, "Write"));
+        // The job queue is a share group read outside SmallRye: its topics and group are derived too.
+        assertThat(ServiceAccess.needs(RenderedOverlays.ROOT.resolve("trainer-service/src/main/resources/application.properties")))
+                .contains(new ServiceAccess.Need("topic", "training.jobs.high", false, "Read"),
+                        new ServiceAccess.Need("topic", "training.jobs.low", false, "Read"),
+                        new ServiceAccess.Need("group", "trainer", false, "AlterConfigs"));
     }
 
     @Test

@@ -34,15 +34,27 @@ public final class Topics {
     }
 
     /**
-     * Partitions bound how many evaluators can work in parallel; trainers read the job topics as a
-     * share group (a queue), so any number of them can.
+     * Partitions of the job queues: one. A share group hands a partition to members exclusively
+     * while there are no more members than partitions (Kafka's simple share assignor balances
+     * partitions first), so with two trainers on a 2-partition topic a busy trainer's partition waits
+     * for it, as in a consumer group (seen in QueueTest: a job waited 47 s, until the busy trainer's
+     * session expired). With one partition every trainer reads the whole queue. A partition holds up
+     * to {@code group.share.partition.max.record.locks} (2 000) jobs in flight, far more trainers than
+     * a cluster runs; the records are small.
+     */
+    public static final int JOB_QUEUE_PARTITIONS = 1;
+
+    /**
+     * The contract's topics with {@code partitions} each where partitions bound parallelism (how many
+     * evaluators can work at once, the spread of statuses and metrics); the job queues have
+     * {@link #JOB_QUEUE_PARTITIONS}, as any number of trainers share them.
      */
     public static List<TopicSpec> all(int partitions) {
         Map<String, String> jobRetention = Map.of("retention.ms", String.valueOf(7L * 24 * 3600 * 1000));
         return List.of(
-                new TopicSpec(JOBS_HIGH, partitions, jobRetention),
-                new TopicSpec(JOBS, partitions, jobRetention),
-                new TopicSpec(JOBS_LOW, partitions, jobRetention),
+                new TopicSpec(JOBS_HIGH, JOB_QUEUE_PARTITIONS, jobRetention),
+                new TopicSpec(JOBS, JOB_QUEUE_PARTITIONS, jobRetention),
+                new TopicSpec(JOBS_LOW, JOB_QUEUE_PARTITIONS, jobRetention),
                 new TopicSpec(JOBS_DLQ, 1, Map.of("retention.ms", String.valueOf(30L * 24 * 3600 * 1000))),
                 // Compacted: the latest status of every job stays readable forever.
                 new TopicSpec(STATUS, partitions, Map.of("cleanup.policy", "compact")),

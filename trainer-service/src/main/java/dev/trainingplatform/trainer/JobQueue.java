@@ -134,10 +134,33 @@ public class JobQueue {
         Map<String, Object> props = new HashMap<>(kafka);
         props.keySet().removeIf(k -> k.startsWith("key.") || k.startsWith("value.") || k.equals("group.id"));
         try (Admin admin = Admin.create(props)) {
-            JobQueues.configure(admin, config.queue().group(), groupConfigs);
-        } catch (RuntimeException e) {
-            LOG.warnf("could not configure the share group %s (%s); its configuration on the broker stands",
-                    config.queue().group(), e.getMessage());
+            try {
+                JobQueues.configure(admin, config.queue().group(), groupConfigs);
+            } catch (RuntimeException e) {
+                LOG.warnf("could not configure the share group %s (%s); its configuration on the broker stands",
+                        config.queue().group(), e.getMessage());
+            }
+            warnOfPartitionedQueues(admin);
+        }
+    }
+
+    /**
+     * A job topic of several partitions (a cluster created before the queue) still works, but while
+     * there are no more trainers than partitions each partition has one trainer, and a busy trainer's
+     * jobs wait for it (Topics.JOB_QUEUE_PARTITIONS).
+     */
+    private static void warnOfPartitionedQueues(Admin admin) {
+        try {
+            admin.describeTopics(JobQueues.TOPICS).allTopicNames().get(30, TimeUnit.SECONDS).forEach((topic, d) -> {
+                if (d.partitions().size() > dev.trainingplatform.contract.Topics.JOB_QUEUE_PARTITIONS) {
+                    LOG.warnf("job topic %s has %d partitions: while there are no more trainers than that, a job can "
+                            + "wait for a busy trainer (a share group gives each partition to one member then); "
+                            + "recreate it with %d partition", topic, d.partitions().size(),
+                            dev.trainingplatform.contract.Topics.JOB_QUEUE_PARTITIONS);
+                }
+            });
+        } catch (Exception e) {
+            LOG.debugf("job topics not described: %s", e.toString());
         }
     }
 
