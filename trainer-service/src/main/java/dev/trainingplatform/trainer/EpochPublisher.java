@@ -26,24 +26,37 @@ final class EpochPublisher implements Training.Observer {
     private final int attempt;
     private final Sinks sinks;
     private final BooleanSupplier stop;
+    private final BooleanSupplier held;
     private final int checkpointEvery;
     private final Duration resumeInterval;
     private long lastResumePoint = System.nanoTime();
     private int epochsDone;
     private boolean savedResumePoint;
 
-    EpochPublisher(TrainingPlan plan, int attempt, int epochsDone, Sinks sinks, Duration resumeInterval, BooleanSupplier stop) {
+    /**
+     * @param stop true stops training after the current batch (cancelled, or the job is no longer held)
+     * @param held false once this trainer no longer holds the job's record: nothing more is published
+     */
+    EpochPublisher(TrainingPlan plan, int attempt, int epochsDone, Sinks sinks, Duration resumeInterval, BooleanSupplier stop,
+                   BooleanSupplier held) {
         this.plan = plan;
         this.attempt = attempt;
         this.epochsDone = epochsDone;
         this.sinks = sinks;
         this.stop = stop;
+        this.held = held;
         this.resumeInterval = resumeInterval;
         this.checkpointEvery = plan.job().getCheckpoint() == null ? 0 : plan.job().getCheckpoint().getEveryEpochs();
     }
 
     @Override
     public void epochFinished(Training.EpochResult epoch, Training.Snapshot snapshot) {
+        if (!held.getAsBoolean()) {
+            // Lost the job while finishing the epoch (its test and validation passes can take a
+            // while): another trainer may run it now, so this epoch is not published; training stops
+            // at the next batch.
+            return;
+        }
         String jobId = plan.job().getJobId();
         sinks.metrics().publish(jobId, attempt, epoch);
         epochsDone = epoch.epoch();

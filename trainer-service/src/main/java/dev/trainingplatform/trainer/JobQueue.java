@@ -9,7 +9,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -74,16 +73,11 @@ public class JobQueue {
     private volatile boolean stopping;
     private volatile JobLease current;
     private Thread thread;
-    private final Map<String, KafkaShareConsumer<String, byte[]>> consumers = new LinkedHashMap<>();
+    private final Map<String, KafkaShareConsumer<String, byte[]>> consumers = new java.util.concurrent.ConcurrentHashMap<>();
 
     void onStart(@Observes StartupEvent event) {
         configureGroup();
-        for (String topic : JobQueues.TOPICS) {
-            KafkaShareConsumer<String, byte[]> consumer = new KafkaShareConsumer<>(consumerProps(),
-                    new StringDeserializer(), new ByteArrayDeserializer());
-            consumer.subscribe(List.of(topic));
-            consumers.put(topic, consumer);
-        }
+        openConsumers();
         thread = new Thread(this::takeJobs, "job-queue");
         thread.start();
     }
@@ -168,24 +162,53 @@ public class JobQueue {
         long started = 0;
         try {
             while (!stopping) {
-                Optional<Taken> taken = next(QueueOrder.forNextJob(started));
-                if (taken.isPresent()) {
-                    started++;
-                    hold(taken.get());
+                try {
+                    Optional<Taken> taken = next(QueueOrder.forNextJob(started));
+                    if (taken.isPresent()) {
+                        started++;
+                        hold(taken.get());
+                    }
+                } catch (WakeupException e) {
+                    // stopping, or a wake-up left over from a job's end: the loop condition decides
+                } catch (RuntimeException e) {
+                    // A broker gone away, a consumer in a state it cannot leave: start afresh, never stop
+                    // taking jobs.
+                    LOG.warnf("the job queue's consumers failed (%s); starting them afresh in a second", e.toString());
+                    closeConsumers();
+                    sleepQuietly(1000);
+                    openConsumers();
                 }
             }
-        } catch (WakeupException e) {
-            // stopping
-        } catch (RuntimeException e) {
-            LOG.error("the job queue stopped", e);
         } finally {
-            consumers.values().forEach(c -> {
-                try {
-                    c.close(Duration.ofSeconds(10)); // releases anything still acquired
-                } catch (RuntimeException e) {
-                    LOG.debugf("closing a queue consumer: %s", e);
-                }
-            });
+            closeConsumers();
+        }
+    }
+
+    private void openConsumers() {
+        for (String topic : JobQueues.TOPICS) {
+            KafkaShareConsumer<String, byte[]> consumer = new KafkaShareConsumer<>(consumerProps(),
+                    new StringDeserializer(), new ByteArrayDeserializer());
+            consumer.subscribe(List.of(topic));
+            consumers.put(topic, consumer);
+        }
+    }
+
+    private void closeConsumers() {
+        consumers.values().forEach(c -> {
+            try {
+                c.close(Duration.ofSeconds(10)); // releases anything still acquired
+            } catch (RuntimeException e) {
+                LOG.debugf("closing a queue consumer: %s", e);
+            }
+        });
+        consumers.clear();
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -208,7 +231,10 @@ public class JobQueue {
         ConsumerRecord<String, byte[]> record = taken.record();
         long lockMs = consumer.acquisitionLockTimeoutMs().map(Integer::longValue)
                 .orElse(config.queue().lockDuration().toMillis());
-        long renewEveryMs = Math.max(250, lockMs / 3);
+        // Renewed every sixth of the lock: a lost delivery is noticed that soon (JobRunner waits a
+        // third of the lock before resuming a job that ran elsewhere), and two renewals can fail
+        // before the lease's margin is reached.
+        long renewEveryMs = Math.max(250, lockMs / 6);
         JobLease lease = new JobLease(System::currentTimeMillis, taken.atMs(), lockMs, lockMs / 6);
         current = lease;
         if (stopping) {
@@ -286,8 +312,11 @@ public class JobQueue {
         } catch (WakeupException e) {
             // stopping: close() releases what is still acquired
         } catch (RuntimeException e) {
-            LOG.infof("job record %s-%d@%d: could not acknowledge %s (%s); its lock lapses and the queue has it again",
-                    record.topic(), record.partition(), record.offset(), ack, e.toString());
+            // The consumer may still count the record as unacknowledged, which would fail every
+            // later poll: the caller's loop starts the consumers afresh.
+            throw new IllegalStateException("job record " + record.topic() + "-" + record.partition() + "@"
+                    + record.offset() + ": could not acknowledge " + ack + " (" + e + "); its lock lapses and the "
+                    + "queue has it again", e);
         }
     }
 }

@@ -146,6 +146,9 @@ public class JobRunner {
         boolean hasResumePoint = false;
         EpochPublisher publisher = null;
         try {
+            if (run.resumable() && !waitForTheLastHolder(jobId, owned)) {
+                return false;
+            }
             // Validated before QUEUED: a job refused here costs one status, not two.
             JobValidator.validate(job, limits);
             status.publish(jobId, attempt, JobState.QUEUED, 0);
@@ -173,7 +176,7 @@ public class JobRunner {
             progress.started(jobId, job.getEpochs());
             publisher = new EpochPublisher(plan, attempt, epochsDone,
                     new EpochPublisher.Sinks(metrics, checkpoints, this::saveResumePoint, progress, trainerMetrics),
-                    config.resume().interval(), () -> cancellations.isCancelled(jobId) || !owned.getAsBoolean());
+                    config.resume().interval(), () -> cancellations.isCancelled(jobId) || !owned.getAsBoolean(), owned);
             Training.Outcome outcome = Training.run(plan, publisher, resumeFrom);
             epochsDone = publisher.epochsDone();
             if (outcome == Training.Outcome.STOPPED && !cancellations.isCancelled(jobId)) {
@@ -208,6 +211,34 @@ public class JobRunner {
             progress.ended();
             if (hasResumePoint || publisher != null && publisher.savedResumePoint()) {
                 resumePoints.discard(jobId);
+            }
+        }
+        return true;
+    }
+
+    /**
+     * An earlier attempt ran this job, and its trainer may not know yet that it lost the job: a
+     * broker restart or a partition leader moving ends a delivery at once, and the old holder learns
+     * it at its next renewal (every sixth of the lock), then stops at its next batch without
+     * publishing. Waiting a third of the lock before starting keeps the two attempts from ever
+     * running at once. A job handed back by a stopping trainer waits the same, as the two cannot be
+     * told apart here.
+     *
+     * @return false when this trainer lost the job or is stopping while it waited
+     */
+    private boolean waitForTheLastHolder(String jobId, BooleanSupplier owned) {
+        long until = System.nanoTime() + config.queue().lockDuration().toNanos() / 3;
+        LOG.infof("job %s ran before: starting it in %d s, once any earlier holder has stopped", jobId,
+                config.queue().lockDuration().toSeconds() / 3);
+        while (System.nanoTime() < until) {
+            if (!owned.getAsBoolean()) {
+                return false;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
             }
         }
         return true;
