@@ -133,6 +133,22 @@ class PlatformCliTest {
     }
 
     @Test
+    void submitPublishesAJobOnTheQueueOfItsPriority() {
+        Run run = cliOnBroker("submit", "--preset", "fashion-mnist", "--job-id", "cli-priority-" + UUID.randomUUID(),
+                "--priority", "high");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        String jobId = run.out().trim();
+        TrainingJob sent = client.await(Topics.JOBS_HIGH, TrainingJob.class, jobId, j -> !j.isEmpty(),
+                java.time.Duration.ofSeconds(30)).get(0);
+        assertThat(sent.getPriority()).isEqualTo(dev.trainingplatform.contract.JobPriority.HIGH);
+        assertThat(client.readToEnd(Topics.JOBS, jobId)).isEmpty();
+
+        Run bad = cliOnBroker("submit", "--preset", "fashion-mnist", "--priority", "urgent");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("priority must be high, normal or low, got urgent");
+    }
+
+    @Test
     void submitSendsAYamlJobFileCheckedAgainstTheContract() throws Exception {
         String jobId = "cli-file-" + UUID.randomUUID();
         Path file = Files.writeString(dir.resolve("job.yaml"), """

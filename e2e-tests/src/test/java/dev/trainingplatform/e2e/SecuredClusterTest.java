@@ -135,7 +135,9 @@ class SecuredClusterTest {
                             r.path("patternType").asText().equals("prefix") ? PatternType.PREFIXED : PatternType.LITERAL);
                     for (JsonNode operation : acl.path("operations")) {
                         bindings.add(new AclBinding(pattern, new AccessControlEntry(principal, "*",
-                                AclOperation.fromString(operation.asText().toUpperCase(Locale.ROOT)), AclPermissionType.ALLOW)));
+                                AclOperation.fromString(
+                                        // Strimzi's AlterConfigs is Kafka's ALTER_CONFIGS
+                                        operation.asText().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT)), AclPermissionType.ALLOW)));
                     }
                 }
             }

@@ -69,6 +69,11 @@ public class JobQueue {
     @Inject
     JobIntake intake;
 
+    /** org.apache.kafka.clients.consumer.ShareConsumerConfig's unsupported settings (Kafka 4.3). */
+    private static final List<String> SHARE_CONSUMER_REFUSES = List.of("auto.offset.reset", "enable.auto.commit",
+            "group.instance.id", "isolation.level", "partition.assignment.strategy", "interceptor.classes",
+            "session.timeout.ms", "heartbeat.interval.ms", "group.protocol", "group.remote.assignor");
+
     private final ExecutorService jobs = Executors.newSingleThreadExecutor(r -> new Thread(r, "job-runner"));
     private volatile boolean stopping;
     private volatile JobLease current;
@@ -110,8 +115,10 @@ public class JobQueue {
         // leaving the group for a slow poll would only cost a rejoin. The consumer that holds the job
         // polls at every renewal.
         props.put("max.poll.interval.ms", Integer.MAX_VALUE);
-        props.remove("enable.auto.commit");
-        props.remove("auto.offset.reset");
+        // Settings of classic consumers that a share consumer refuses at construction (the group's
+        // own configuration covers them): the shared Kafka settings may carry them for the other
+        // consumers (the e2e tests set session.timeout.ms for the cancel consumer).
+        SHARE_CONSUMER_REFUSES.forEach(props::remove);
         return props;
     }
 
