@@ -1,6 +1,7 @@
 package dev.trainingplatform.trainer;
 
 import dev.trainingplatform.ml.data.DatasetCatalog;
+import dev.trainingplatform.ml.data.LoadedDataCache;
 import dev.trainingplatform.ml.train.admission.JobLimits;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -13,6 +14,12 @@ public class DataSetup {
     @ApplicationScoped
     DatasetCatalog catalog(TrainerConfig config) {
         return new DatasetCatalog(config.data().toSources());
+    }
+
+    @Produces
+    @ApplicationScoped
+    LoadedDataCache loadedData(DatasetCatalog catalog, TrainerConfig config) {
+        return new LoadedDataCache(catalog, config.data().keepLoadedMaxBytes());
     }
 
     @Produces

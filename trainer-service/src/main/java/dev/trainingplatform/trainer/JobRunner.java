@@ -7,7 +7,7 @@ import dev.trainingplatform.contract.ModelSpec;
 import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.ml.JobRejectedException;
 import dev.trainingplatform.ml.checkpoint.TrainingState;
-import dev.trainingplatform.ml.data.DatasetCatalog;
+import dev.trainingplatform.ml.data.LoadedDataCache;
 import dev.trainingplatform.ml.data.LoadedDataset;
 import dev.trainingplatform.ml.train.Training;
 import dev.trainingplatform.ml.train.admission.JobLimits;
@@ -39,7 +39,7 @@ public class JobRunner {
     CheckpointPublisher checkpoints;
 
     @Inject
-    DatasetCatalog datasets;
+    LoadedDataCache datasets;
 
     @Inject
     JobLimits limits;

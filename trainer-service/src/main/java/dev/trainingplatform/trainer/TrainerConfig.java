@@ -55,6 +55,12 @@ public interface TrainerConfig {
     }
 
     interface Data extends DataSettings {
+        /**
+         * The data set of the last job is kept for the next job asking for the same one when it
+         * takes at most this many bytes (features and labels as float32); 0 keeps none. One data set
+         * at most (LoadedDataCache).
+         */
+        long keepLoadedMaxBytes();
     }
 
     /**

@@ -21,7 +21,8 @@ public class TrainerMetrics {
     private final Counter samplesTrained;
 
     @Inject
-    public TrainerMetrics(MeterRegistry registry, TrainingProgress progress) {
+    public TrainerMetrics(MeterRegistry registry, TrainingProgress progress,
+                          dev.trainingplatform.ml.data.LoadedDataCache loadedData) {
         this.registry = registry;
         this.epochDuration = Timer.builder("trainer.epoch.duration").description("Time per training epoch")
                 .register(registry);
@@ -31,6 +32,9 @@ public class TrainerMetrics {
                 .description("Fraction of the running job's epochs done (0 when idle)").register(registry);
         Gauge.builder("trainer.job.running", progress, p -> p.jobId() == null ? 0 : 1)
                 .description("1 while a job is training").register(registry);
+        io.micrometer.core.instrument.FunctionCounter.builder("trainer.data.reused", loadedData,
+                        dev.trainingplatform.ml.data.LoadedDataCache::reused)
+                .description("Jobs whose data set was the one kept from the job before, not read again").register(registry);
     }
 
     // Prometheus needs the same tag keys on every series of a name: "error" is "none" unless failed.

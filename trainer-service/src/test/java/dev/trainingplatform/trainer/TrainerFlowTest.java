@@ -167,6 +167,9 @@ class TrainerFlowTest {
         TrainingJob job = job().setEpochs(2).build();
         client.submit(job);
         assertThat(terminal(job.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
+        TrainingJob again = job().setEpochs(1).build(); // the same data set: the kept one, not read again
+        client.submit(again);
+        assertThat(terminal(again.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
         TrainingJob bad = job().setEpochs(0).build();
         client.submit(bad);
         assertThat(terminal(bad.getJobId()).getState()).isEqualTo(JobState.FAILED);
@@ -175,13 +178,15 @@ class TrainerFlowTest {
         assertThat(response.statusCode()).isEqualTo(200);
         String after = response.body();
         String succeeded = "trainer_jobs_total{error=\"none\",outcome=\"succeeded\"}";
-        assertThat(sample(after, succeeded) - sample(before, succeeded)).isEqualTo(1.0);
+        assertThat(sample(after, succeeded) - sample(before, succeeded)).isEqualTo(2.0);
+        assertThat(sample(after, "trainer_data_reused_total") - sample(before, "trainer_data_reused_total"))
+                .isGreaterThanOrEqualTo(1.0);
         String failed = "trainer_jobs_total{error=\"INVALID_HYPERPARAMETER\",outcome=\"failed\"}";
         assertThat(sample(after, failed) - sample(before, failed)).isEqualTo(1.0);
         assertThat(sample(after, "trainer_samples_trained_total") - sample(before, "trainer_samples_trained_total"))
-                .isEqualTo(600.0);
+                .isEqualTo(900.0);
         assertThat(sample(after, "trainer_epoch_duration_seconds_count")
-                - sample(before, "trainer_epoch_duration_seconds_count")).isEqualTo(2.0);
+                - sample(before, "trainer_epoch_duration_seconds_count")).isEqualTo(3.0);
         assertThat(after).contains("trainer_job_progress").doesNotContain(job.getJobId());
         // The autoscaler's input: one series per queue, read from the share group (nothing waits now).
         for (String queue : List.of("high", "normal", "low")) {

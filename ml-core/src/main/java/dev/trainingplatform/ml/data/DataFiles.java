@@ -33,8 +33,36 @@ public final class DataFiles {
             .followRedirects(HttpClient.Redirect.NEVER) // redirects are checked one by one (fetch)
             .build();
 
+    /** The files and directories resolved on this thread since {@link #recordUsed} (null: not recording). */
+    private final ThreadLocal<java.util.Set<Path>> used = new ThreadLocal<>();
+
     public DataFiles(DataSources sources) {
         this.sources = sources;
+    }
+
+    /**
+     * Runs {@code load} and returns, beside its result, every local file and directory it resolved
+     * through this object (downloads: their cached copy), so that a caller keeping the result can
+     * tell when the data changed on disk.
+     */
+    public <T> Recorded<T> recordUsed(java.util.function.Supplier<T> load) {
+        java.util.Set<Path> paths = new java.util.LinkedHashSet<>();
+        used.set(paths);
+        try {
+            return new Recorded<>(load.get(), java.util.Set.copyOf(paths));
+        } finally {
+            used.remove();
+        }
+    }
+
+    public record Recorded<T>(T value, java.util.Set<Path> paths) {}
+
+    private Path used(Path p) {
+        java.util.Set<Path> paths = used.get();
+        if (paths != null) {
+            paths.add(p);
+        }
+        return p;
     }
 
     /**
@@ -63,14 +91,14 @@ public final class DataFiles {
         if (scheme.equals("http") || scheme.equals("https")) {
             String s = uri.toString();
             int slash = s.lastIndexOf('/');
-            return download(URI.create(s.substring(0, slash + 1)), s.substring(slash + 1), checksum);
+            return used(download(URI.create(s.substring(0, slash + 1)), s.substring(slash + 1), checksum));
         }
         if (!scheme.equals("file")) {
             throw new JobRejectedException(ErrorCode.INVALID_JOB, "data location '" + location
                     + "' has scheme '" + scheme + "'; allowed: a local path, file:, http:, https:");
         }
         Path file = uri.getScheme() == null ? Path.of(location) : Path.of(uri);
-        return localFile(file.toAbsolutePath().normalize().getParent(), file.getFileName().toString());
+        return used(localFile(file.toAbsolutePath().normalize().getParent(), file.getFileName().toString()));
     }
 
     /** A local directory named by a location, once it is known to lie under an allowed root. */
@@ -91,7 +119,7 @@ public final class DataFiles {
         } catch (IOException e) {
             throw new JobRejectedException(ErrorCode.DATA_NOT_FOUND, "cannot read " + dir + ": " + e.getMessage());
         }
-        return dir;
+        return used(dir);
     }
 
     /** Whether a location names a single archive file rather than a directory of files. */
@@ -109,10 +137,10 @@ public final class DataFiles {
         String scheme = uri.getScheme() == null ? "file" : uri.getScheme().toLowerCase(Locale.ROOT);
         switch (scheme) {
             case "file":
-                return localFile(uri.getScheme() == null ? Path.of(location) : Path.of(uri), candidates);
+                return used(localFile(uri.getScheme() == null ? Path.of(location) : Path.of(uri), candidates));
             case "http":
             case "https":
-                return download(uri, candidates[0], checksum);
+                return used(download(uri, candidates[0], checksum));
             default:
                 throw new JobRejectedException(ErrorCode.INVALID_JOB, "data location '" + location
                         + "' has scheme '" + scheme + "'; allowed: a local path, file:, http:, https:");

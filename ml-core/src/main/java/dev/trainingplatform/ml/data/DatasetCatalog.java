@@ -20,6 +20,11 @@ public final class DatasetCatalog {
         }
     }
 
+    /** {@link #load}, with the local files and directories the data came from. */
+    public DataFiles.Recorded<LoadedDataset> loadRecordingFiles(DatasetSpec spec) {
+        return files.recordUsed(() -> load(spec));
+    }
+
     public LoadedDataset load(DatasetSpec spec) {
         if (spec == null || spec.getName() == null || spec.getName().isBlank()) {
             throw new JobRejectedException(ErrorCode.INVALID_JOB, "the job names no data set");
