@@ -9,6 +9,13 @@ import java.util.Optional;
 @ConfigMapping(prefix = "trainer")
 public interface TrainerConfig {
 
+    /**
+     * One epoch of a small model at start-up, before the first job, so that job does not pay
+     * libtorch's load and the first compiled step (TrainerWarmUp).
+     */
+    @WithDefault("true")
+    boolean warmUp();
+
     /** Names this instance in status events; defaults to the host name. */
     Optional<String> instanceId();
 

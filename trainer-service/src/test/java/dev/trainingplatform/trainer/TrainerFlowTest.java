@@ -194,6 +194,15 @@ class TrainerFlowTest {
         }
     }
 
+    @jakarta.inject.Inject
+    TrainerWarmUp warmUp;
+
+    @Test
+    void theTrainerWarmedUpBeforeTakingJobs() {
+        // One epoch of a small model at start-up: libtorch loaded before the first job arrives.
+        assertThat(warmUp.tookMs()).isNotNegative();
+    }
+
     @Test
     void readinessChecksKafkaAndLivenessReportsTrainingProgress() throws Exception {
         var ready = get(readyUri);
