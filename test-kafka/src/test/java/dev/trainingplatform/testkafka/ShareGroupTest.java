@@ -54,7 +54,7 @@ class ShareGroupTest {
         try (var admin = broker.admin()) {
             admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
             JobQueues.configure(admin, group, Map.of("share.auto.offset.reset", "earliest",
-                    "share.record.lock.duration.ms", "2000"));
+                    "share.record.lock.duration.ms", "6000"));
         }
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()),
                 new StringSerializer(), new StringSerializer())) {
@@ -68,8 +68,9 @@ class ShareGroupTest {
             ConsumerRecord<String, String> held = first.get(0);
             assertThat(held.deliveryCount()).contains((short) 1);
 
-            // Renewed every 500 ms for 6 s: three lock durations.
-            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+            // Renewed every second for 15 s: two and a half lock durations (a lock of 6 s leaves room
+            // for a busy machine; at 2 s one CI run saw a renewal come too late).
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             while (System.nanoTime() < end) {
                 holder.acknowledge(held, AcknowledgeType.RENEW);
                 var result = holder.commitSync();
@@ -77,7 +78,8 @@ class ShareGroupTest {
                 for (var r : holder.poll(Duration.ofMillis(100))) {
                     held = r;
                 }
-                assertThat(other.poll(Duration.ofMillis(400))).as("the other consumer gets nothing").isEmpty();
+                assertThat(other.poll(Duration.ofMillis(900))).as("the other consumer gets nothing").isEmpty();
+                assertThat(held.deliveryCount()).as("still the first delivery: the lock never lapsed").contains((short) 1);
             }
             // Not renewed: after the lock lapses the other consumer gets it, as its second delivery.
             holder.acknowledge(held, AcknowledgeType.RENEW);
