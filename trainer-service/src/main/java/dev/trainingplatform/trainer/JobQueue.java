@@ -41,7 +41,7 @@ import org.jboss.logging.Logger;
  * job it runs, never a queue of its own.
  *
  * <p>While a job runs (on a second thread), this thread renews the record's acquisition lock every
- * third of the lock (RENEW) and polls, which keeps the consumer in the group. The job ends with
+ * sixth of the lock (RENEW) and polls, which keeps the consumer in the group. The job ends with
  * ACCEPT (a terminal status is out, or the job was over already), REJECT (no job: a copy is on the
  * DLQ) or RELEASE (this trainer is stopping: the next trainer resumes it at once from its resume
  * point). A lock that lapsed (the broker refused a renewal, or this process froze past it) stops the
@@ -239,8 +239,8 @@ public class JobQueue {
         long lockMs = consumer.acquisitionLockTimeoutMs().map(Integer::longValue)
                 .orElse(config.queue().lockDuration().toMillis());
         // Renewed every sixth of the lock: a lost delivery is noticed that soon (JobRunner waits a
-        // third of the lock before resuming a job that ran elsewhere), and two renewals can fail
-        // before the lease's margin is reached.
+        // third of the lock before resuming a job that ran elsewhere). A renewal that fails stops
+        // the job at once; the lease's margin (a sixth) covers a renewal that is merely slow.
         long renewEveryMs = Math.max(250, lockMs / 6);
         JobLease lease = new JobLease(System::currentTimeMillis, taken.atMs(), lockMs, lockMs / 6);
         current = lease;

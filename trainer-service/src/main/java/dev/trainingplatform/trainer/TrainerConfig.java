@@ -39,7 +39,7 @@ public interface TrainerConfig {
 
         /**
          * How long a trainer that stopped renewing keeps its job from the others: the share group's
-         * record lock, set at startup. Trainers renew every third of it. Brokers allow 15 s to 60 s
+         * record lock, set at startup. Trainers renew every sixth of it. Brokers allow 15 s to 60 s
          * unless their group.share.min/max.record.lock.duration.ms say otherwise.
          */
         @WithDefault("PT30S")
