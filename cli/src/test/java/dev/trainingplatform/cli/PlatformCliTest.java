@@ -143,6 +143,10 @@ class PlatformCliTest {
         assertThat(sent.getPriority()).isEqualTo(dev.trainingplatform.contract.JobPriority.HIGH);
         assertThat(client.readToEnd(Topics.JOBS, jobId)).isEmpty();
 
+        Run tooMany = cliOnBroker("create-topics", "--max-attempts", "10");
+        assertThat(tooMany.exitCode()).isNotZero();
+        assertThat(tooMany.err()).contains("--max-attempts must be 1 to 9");
+
         Run bad = cliOnBroker("submit", "--preset", "fashion-mnist", "--priority", "urgent");
         assertThat(bad.exitCode()).isNotZero();
         assertThat(bad.err()).contains("priority must be high, normal or low, got urgent");

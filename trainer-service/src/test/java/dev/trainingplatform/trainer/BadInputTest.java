@@ -7,6 +7,7 @@ import dev.trainingplatform.contract.AvroCodec;
 import dev.trainingplatform.contract.CheckpointPolicy;
 import dev.trainingplatform.contract.DatasetSpec;
 import dev.trainingplatform.contract.ErrorCode;
+import dev.trainingplatform.contract.JobPriority;
 import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
 import dev.trainingplatform.contract.LossType;
@@ -42,6 +43,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Bad input, systematically: each case is one job (or one record) that must end in the right error
@@ -278,7 +280,12 @@ class BadInputTest {
         onlyId.put("jobId", "partial");
         ByteArrayOutputStream partialBytes = new ByteArrayOutputStream();
         new BinaryMessageEncoder<GenericRecord>(GenericData.get(), partial).encode(onlyId, partialBytes);
+        // The last field is the priority (v3): index 1 (NORMAL) is the byte 02; 0E claims index 7 of 3 symbols.
+        byte[] badPriority = valid.clone();
+        assertThat(badPriority[badPriority.length - 1]).isEqualTo((byte) 2);
+        badPriority[badPriority.length - 1] = 0x0E;
         return Stream.of(
+                Arguments.of("priority outside HIGH, NORMAL, LOW", badPriority, ""),
                 Arguments.of("not Avro at all", "{\"jobId\": \"json\"}".getBytes(StandardCharsets.UTF_8), "marker"),
                 Arguments.of("empty value", new byte[0], "empty record value"),
                 Arguments.of("unknown schema fingerprint", unknownFingerprint, "fingerprint"),
@@ -302,6 +309,23 @@ class BadInputTest {
         assertThat(failed.getState()).as(name).isEqualTo(JobState.FAILED);
         assertThat(failed.getErrorCode()).as(name).isEqualTo(ErrorCode.INVALID_JOB);
         assertThat(failed.getMessage()).as(name).contains("could not be read as a TrainingJob").containsIgnoringCase(reason);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {Topics.JOBS_HIGH, Topics.JOBS_LOW})
+    void garbageOnAPriorityQueueIsDeadLetteredNamingThatQueueAndTheNextJobRuns(String topic) {
+        String key = "garbage-queue-" + UUID.randomUUID();
+        byte[] garbage = "not a job".getBytes(StandardCharsets.UTF_8);
+        client.send(topic, key, garbage);
+        ConsumerRecord<String, byte[]> dead = client.awaitRecords(Topics.JOBS_DLQ, key, r -> !r.isEmpty(), WAIT).get(0);
+        assertThat(dead.value()).isEqualTo(garbage);
+        assertThat(header(dead, "dead-letter-topic")).isEqualTo(topic);
+        JobStatus failed = terminal(key);
+        assertThat(failed.getErrorCode()).isEqualTo(ErrorCode.INVALID_JOB);
+        assertThat(failed.getMessage()).contains("the record under this key on " + topic);
+        TrainingJob next = job().setPriority(topic.equals(Topics.JOBS_HIGH) ? JobPriority.HIGH : JobPriority.LOW).build();
+        client.submit(next);
+        assertThat(terminal(next.getJobId()).getState()).isEqualTo(JobState.SUCCEEDED);
     }
 
     @Test
