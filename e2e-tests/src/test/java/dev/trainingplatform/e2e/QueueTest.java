@@ -66,6 +66,23 @@ class QueueTest {
                 .setCheckpoint(CheckpointPolicy.newBuilder().build()).build();
     }
 
+    /** The trainer running {@code job}, once it has published 25 epochs. */
+    private static String trainerRunning(ContractClient client, TrainingJob job) {
+        List<JobStatus> running = client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
+                s -> s.stream().anyMatch(x -> x.getState() == JobState.RUNNING), WAIT);
+        client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 25, WAIT);
+        return running.get(running.size() - 1).getInstance();
+    }
+
+    /** Cancels {@code job} and returns its statuses: two attempts, the second cancelled. */
+    private static List<JobStatus> cancelAfterOneHandover(ContractClient client, TrainingJob job) {
+        cancel(client, job.getJobId());
+        List<JobStatus> statuses = client.await(Topics.STATUS, JobStatus.class, job.getJobId(), QueueTest::ended, WAIT);
+        assertThat(statuses).extracting(s -> s.getState() + "#" + s.getAttempt())
+                .containsExactly("QUEUED#1", "RUNNING#1", "QUEUED#2", "RUNNING#2", "CANCELLED#2");
+        return statuses;
+    }
+
     /** Attempt by attempt: no epoch twice, and no attempt publishing after the next one began. */
     private static void assertAttemptsNeverOverlap(List<EpochMetrics> metrics) {
         Map<Integer, List<EpochMetrics>> byAttempt = new java.util.TreeMap<>();
@@ -97,18 +114,12 @@ class QueueTest {
             try {
                 TrainingJob job = longJob("handover");
                 client.submit(job);
-                List<JobStatus> running = client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
-                        s -> s.stream().anyMatch(x -> x.getState() == JobState.RUNNING), WAIT);
-                String first = running.get(running.size() - 1).getInstance();
-                client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 25, WAIT);
+                String first = trainerRunning(client, job);
                 trainers.get(first).close();
 
                 List<EpochMetrics> metrics = client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(),
                         m -> m.stream().filter(x -> x.getAttempt() == 2).count() >= 10, WAIT);
-                cancel(client, job.getJobId());
-                List<JobStatus> statuses = client.await(Topics.STATUS, JobStatus.class, job.getJobId(), QueueTest::ended, WAIT);
-                assertThat(statuses).extracting(s -> s.getState() + "#" + s.getAttempt())
-                        .containsExactly("QUEUED#1", "RUNNING#1", "QUEUED#2", "RUNNING#2", "CANCELLED#2");
+                List<JobStatus> statuses = cancelAfterOneHandover(client, job);
                 JobStatus resumed = statuses.get(3);
                 assertThat(resumed.getInstance()).isNotEqualTo(first);
                 assertThat(resumed.getMessage()).startsWith("resumed after epoch ");
@@ -141,10 +152,7 @@ class QueueTest {
             try {
                 TrainingJob job = longJob("frozen");
                 client.submit(job);
-                List<JobStatus> running = client.await(Topics.STATUS, JobStatus.class, job.getJobId(),
-                        s -> s.stream().anyMatch(x -> x.getState() == JobState.RUNNING), WAIT);
-                String first = running.get(running.size() - 1).getInstance();
-                client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 25, WAIT);
+                String first = trainerRunning(client, job);
                 ServiceProcess frozen = trainers.get(first);
                 frozen.freeze();
                 try {
@@ -160,10 +168,7 @@ class QueueTest {
                 }
                 client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(),
                         m -> m.stream().filter(x -> x.getAttempt() == 2).count() >= 20, WAIT);
-                cancel(client, job.getJobId());
-                List<JobStatus> statuses = client.await(Topics.STATUS, JobStatus.class, job.getJobId(), QueueTest::ended, WAIT);
-                assertThat(statuses).extracting(s -> s.getState() + "#" + s.getAttempt())
-                        .containsExactly("QUEUED#1", "RUNNING#1", "QUEUED#2", "RUNNING#2", "CANCELLED#2");
+                List<JobStatus> statuses = cancelAfterOneHandover(client, job);
                 assertThat(statuses.get(3).getInstance()).isNotEqualTo(first);
                 assertThat(statuses.get(3).getMessage()).startsWith("resumed after epoch ");
                 assertAttemptsNeverOverlap(client.readToEnd(Topics.METRICS, job.getJobId()).stream()

@@ -132,9 +132,7 @@ public class JobQueue {
         // Out of range (TRAINER_MAX_ATTEMPTS over 9) stops the start-up here, with the reason.
         Map<String, String> groupConfigs = JobQueues.groupConfigs(config.limits().maxAttempts(),
                 config.queue().lockDuration());
-        Map<String, Object> props = new HashMap<>(kafka);
-        props.keySet().removeIf(k -> k.startsWith("key.") || k.startsWith("value.") || k.equals("group.id"));
-        try (Admin admin = Admin.create(props)) {
+        try (Admin admin = Admin.create(adminProps(kafka))) {
             try {
                 JobQueues.configure(admin, config.queue().group(), groupConfigs);
             } catch (RuntimeException e) {
@@ -143,6 +141,13 @@ public class JobQueue {
             }
             warnOfPartitionedQueues(admin);
         }
+    }
+
+    /** The shared Kafka settings without the consumers' own (serializers, group id), for an Admin client. */
+    static Map<String, Object> adminProps(Map<String, Object> kafka) {
+        Map<String, Object> props = new HashMap<>(kafka);
+        props.keySet().removeIf(k -> k.startsWith("key.") || k.startsWith("value.") || k.equals("group.id"));
+        return props;
     }
 
     /**

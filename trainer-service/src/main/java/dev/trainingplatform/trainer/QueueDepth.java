@@ -9,7 +9,6 @@ import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;
 import org.jboss.logging.Logger;
@@ -63,9 +62,7 @@ public class QueueDepth {
 
     private Admin admin() {
         if (admin == null) {
-            Map<String, Object> props = new HashMap<>(kafka);
-            props.keySet().removeIf(k -> k.startsWith("key.") || k.startsWith("value.") || k.equals("group.id"));
-            admin = Admin.create(props);
+            admin = Admin.create(JobQueue.adminProps(kafka));
         }
         return admin;
     }
