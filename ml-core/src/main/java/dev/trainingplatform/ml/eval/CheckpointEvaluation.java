@@ -32,12 +32,25 @@ public final class CheckpointEvaluation {
 
     public static TestSetEvaluation.Outcome evaluate(Claim claim, LoadedDataset data, int batchSize, int maxLayers,
                                                      long maxParameters) {
+        try (Model model = Model.newInstance("evaluation", DjlRuntime.device())) {
+            ModelFactory.BuiltModel built = load(claim, data.test().sampleShape(), maxLayers, maxParameters, model);
+            ModelOutput.check(claim.loss(), built, data);
+            return TestSetEvaluation.run(built.block(), Losses.of(claim.loss()), data.test(), batchSize,
+                    data.classNames().size(), model.getNDManager());
+        }
+    }
+
+    /**
+     * Builds the claimed model for samples of shape {@code sample} and loads the checkpoint's parameters
+     * into it, in {@code model}'s manager (which becomes the block's model), checking every claim first.
+     */
+    public static ModelFactory.BuiltModel load(Claim claim, Shape sample, int maxLayers, long maxParameters,
+                                               Model model) {
         ModelFactory.checkLayerCount(claim.layers(), maxLayers);
         if (claim.parameterCount() < 0 || claim.parameterCount() > claim.parameters().length / Float.BYTES) {
             throw invalid("the checkpoint claims " + claim.parameterCount() + " parameters but carries "
                     + claim.parameters().length + " bytes of them (4 bytes each)");
         }
-        Shape sample = data.test().sampleShape();
         ModelFactory.BuiltModel built;
         try {
             built = ModelFactory.build(claim.layers(), sample, maxLayers, Math.min(maxParameters, claim.parameterCount()));
@@ -52,16 +65,12 @@ public final class CheckpointEvaluation {
             throw invalid("the layer list declares " + built.parameterCount() + " parameters but the checkpoint's "
                     + "parameterCount is " + claim.parameterCount());
         }
-        ModelOutput.check(claim.loss(), built, data);
-        try (Model model = Model.newInstance("evaluation", DjlRuntime.device())) {
-            model.setBlock(built.block());
-            built.block().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
-            List<List<Shape>> expected = parameterShapes(built.block());
-            ModelParameters.load(built.block(), claim.parameters(), model.getNDManager());
-            checkShapes(claim.layers(), expected, parameterShapes(built.block()));
-            return TestSetEvaluation.run(built.block(), Losses.of(claim.loss()), data.test(), batchSize,
-                    data.classNames().size(), model.getNDManager());
-        }
+        model.setBlock(built.block());
+        built.block().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1).addAll(sample));
+        List<List<Shape>> expected = parameterShapes(built.block());
+        ModelParameters.load(built.block(), claim.parameters(), model.getNDManager());
+        checkShapes(claim.layers(), expected, parameterShapes(built.block()));
+        return built;
     }
 
     /** Each layer's parameter shapes, in the order the layer list gives the layers. */

@@ -49,6 +49,27 @@ final class LayerKinds {
         default ScriptedModel.Stateless script(LayerArgs a) {
             return null;
         }
+
+        /**
+         * Its inference form for a model export (InferenceScript): the TorchScript expression of its
+         * output from the variable {@code in}, a batch of {@code shape}, reading {@code block}'s loaded
+         * parameters; what the block computes outside training. The stateless kinds have their scripted form.
+         */
+        default String inference(LayerArgs a, Block block, Shape shape, InferenceScript s, String in) {
+            ScriptedModel.Stateless scripted = script(a);
+            if (scripted == null) {
+                throw new IllegalStateException(a.where() + " has no inference form");
+            }
+            return scripted.output(in);
+        }
+    }
+
+    /** A layer that is the identity outside training (dropout, augmentation). */
+    interface TrainingOnly extends LayerKind {
+        @Override
+        default String inference(LayerArgs a, Block block, Shape shape, InferenceScript s, String in) {
+            return in;
+        }
     }
 
     private static final Map<String, LayerKind> KINDS = new LinkedHashMap<>();
@@ -124,6 +145,12 @@ final class LayerKinds {
         public long parameters(LayerArgs a, Shape in) {
             long units = a.positiveInt("units");
             return sum(product(in.get(0), units), a.flag("bias", true) ? units : 0);
+        }
+
+        @Override
+        public String inference(LayerArgs a, Block block, Shape shape, InferenceScript s, String in) {
+            String bias = a.flag("bias", true) ? s.parameter(block, "bias") : "None";
+            return InferenceScript.call("torch.linear", in, s.parameter(block, "weight"), bias);
         }
     }
 
@@ -219,9 +246,19 @@ final class LayerKinds {
                 return new NDList(data.sub(mgr.create(m, channelShape)).div(mgr.create(sd, channelShape)));
             }, "normalize");
         }
+
+        @Override
+        public String inference(LayerArgs a, Block block, Shape shape, InferenceScript s, String in) {
+            double[] mean = a.numbers("mean");
+            long[] perChannel = new long[shape.dimension()];
+            java.util.Arrays.fill(perChannel, 1);
+            perChannel[0] = mean.length;
+            String centred = InferenceScript.call("torch.sub", in, s.constant(toFloats(mean), perChannel));
+            return InferenceScript.call("torch.div", centred, s.constant(toFloats(a.numbers("std")), perChannel));
+        }
     }
 
-    static final class DropoutKind implements LayerKind {
+    static final class DropoutKind implements TrainingOnly {
         @Override
         public Block build(LayerArgs a, Shape in) {
             return Dropout.builder().optRate((float) a.fraction("rate", 0.5)).build();
@@ -273,6 +310,16 @@ final class LayerKinds {
             }
             return sum(product(perFilter, filters), filters);
         }
+
+        @Override
+        public String inference(LayerArgs a, Block block, Shape shape, InferenceScript s, String in) {
+            long kernel = a.positiveInt("kernelSize");
+            long stride = a.positiveInt("stride", 1);
+            long pad = a.choice("padding", "valid", "valid", "same").equals("same") ? kernel / 2 : 0;
+            return InferenceScript.call("torch.conv" + dims + "d", in, s.parameter(block, "weight"),
+                    s.parameter(block, "bias"), InferenceScript.ints(repeat(stride, dims).getShape()),
+                    InferenceScript.ints(repeat(pad, dims).getShape()));
+        }
     }
 
     static final class LayerNormKind implements LayerKind {
@@ -304,6 +351,20 @@ final class LayerKinds {
         public long parameters(LayerArgs a, Shape in) {
             return product(2, in.get(0));
         }
+
+        @Override
+        public String inference(LayerArgs a, Block block, Shape shape, InferenceScript s, String in) {
+            String eps = InferenceScript.floatLiteral(a.number("epsilon", 1e-5));
+            String gamma = s.parameter(block, "gamma");
+            String beta = s.parameter(block, "beta");
+            String channels = InferenceScript.ints(shape.get(0));
+            if (shape.dimension() == 1) {
+                return InferenceScript.call("torch.layer_norm", in, channels, gamma, beta, eps);
+            }
+            String normalized = InferenceScript.call("torch.layer_norm",
+                    InferenceScript.call("torch.movedim", in, 1, -1), channels, gamma, beta, eps);
+            return InferenceScript.call("torch.movedim", normalized, -1, 1);
+        }
     }
 
     static final class PoolKind implements LayerKind {
@@ -320,6 +381,22 @@ final class LayerKinds {
             }
             return dims == 1 ? Pool.avgPool1dBlock(k, st) : Pool.avgPool2dBlock(k, st);
         }
+
+        @Override
+        public String inference(LayerArgs a, Block block, Shape shape, InferenceScript s, String in) {
+            long size = a.positiveInt("size");
+            long stride = a.positiveInt("stride", size);
+            int dims = shape.dimension() - 1;
+            String k = InferenceScript.ints(repeat(size, dims).getShape());
+            String st = InferenceScript.ints(repeat(stride, dims).getShape());
+            String zeros = InferenceScript.ints(repeat(0, dims).getShape());
+            // As DJL's pooling blocks: no padding, floor mode; average pooling counts no padding then.
+            if (a.choice("mode", "max", "max", "avg").equals("max")) {
+                return InferenceScript.call("torch.max_pool" + dims + "d", in, k, st, zeros,
+                        InferenceScript.ints(repeat(1, dims).getShape()), "False");
+            }
+            return InferenceScript.call("torch.avg_pool" + dims + "d", in, k, st, zeros, "False", "True");
+        }
     }
 
     static final class GlobalPool implements LayerKind {
@@ -332,9 +409,17 @@ final class LayerKinds {
             }
             return dims == 1 ? Pool.globalAvgPool1dBlock() : Pool.globalAvgPool2dBlock();
         }
+
+        @Override
+        public String inference(LayerArgs a, Block block, Shape shape, InferenceScript s, String in) {
+            // (batch, channels) out, as DJL's global pooling blocks give.
+            String positions = shape.dimension() == 2 ? "[2]" : "[2, 3]";
+            return InferenceScript.call(a.choice("mode", "avg", "max", "avg").equals("max") ? "torch.amax" : "torch.mean",
+                    in, positions);
+        }
     }
 
-    static final class RandomFlip implements LayerKind {
+    static final class RandomFlip implements TrainingOnly {
         @Override
         public Block build(LayerArgs a, Shape in) {
             requireImage(a, in);
@@ -342,7 +427,7 @@ final class LayerKinds {
         }
     }
 
-    static final class RandomResizedCrop implements LayerKind {
+    static final class RandomResizedCrop implements TrainingOnly {
         @Override
         public Block build(LayerArgs a, Shape in) {
             requireImage(a, in);
@@ -374,6 +459,15 @@ final class LayerKinds {
             long dim = a.positiveInt("dim");
             return product(sum(a.positiveInt("vocabularySize"), a.positiveInt("maxLength")), dim);
         }
+
+        @Override
+        public String inference(LayerArgs a, Block block, Shape shape, InferenceScript s, String in) {
+            // Token ids arrive as floats, as every input does; truncated to int64 (dtype 4) as DJL does.
+            String ids = InferenceScript.call("torch.to", in, 4);
+            String embedded = InferenceScript.call("torch.embedding", s.parameter(block, "tokens"), ids);
+            return InferenceScript.call("torch.permute",
+                    InferenceScript.call("torch.add", embedded, s.parameter(block, "positions")), "[0, 2, 1]");
+        }
     }
 
     static final class Transformer implements LayerKind {
@@ -402,6 +496,12 @@ final class LayerKinds {
             long attention = sum(product(3, sum(product(dim, projected), projected)), sum(product(projected, dim), dim));
             long feedForward = sum(sum(product(dim, ff), ff), sum(product(ff, dim), dim));
             return sum(sum(attention, feedForward), product(4, dim));
+        }
+
+        @Override
+        public String inference(LayerArgs a, Block block, Shape shape, InferenceScript s, String in) {
+            return TransformerBlock.inference(block, a.positiveInt("heads"), a.positiveInt("dim"), shape.get(1),
+                    InferenceScript.floatLiteral(a.number("epsilon", 1e-6)), s, in);
         }
     }
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.norm.LayerNorm;
@@ -69,6 +70,45 @@ final class TransformerBlock extends AbstractBlock {
         ff = feedForwardDropout.forward(store, new NDList(ff), training).singletonOrThrow();
         NDArray out2 = norm2.forward(store, new NDList(out1.add(ff)), training).singletonOrThrow();
         return new NDList(out2.transpose(0, 2, 1));
+    }
+
+    /**
+     * The block's inference pass as TorchScript statements (InferenceScript): the operations of
+     * {@link #forwardInternal} outside training (dropout is the identity), on a (N, dim, length) input
+     * {@code in}; returns the expression of the output.
+     */
+    static String inference(Block block, long heads, long dim, long length, String epsilon, InferenceScript s,
+                            String in) {
+        String x = s.let(InferenceScript.call("torch.permute", in, "[0, 2, 1]"));
+        String[] qkv = new String[3];
+        String[] names = {"query", "key", "value"};
+        for (int i = 0; i < 3; i++) {
+            String projected = linear(block, names[i], s, x);
+            qkv[i] = s.let(InferenceScript.call("torch.permute", InferenceScript.call("torch.reshape", projected,
+                    InferenceScript.ints(-1, length, heads, dim)), "[0, 2, 1, 3]"));
+        }
+        String keysT = InferenceScript.call("torch.permute", qkv[1], "[0, 1, 3, 2]");
+        String scores = s.let(InferenceScript.call("torch.div", InferenceScript.call("torch.matmul", qkv[0], keysT),
+                ScriptedModel.literal(Math.sqrt(dim))));
+        String context = s.let(InferenceScript.call("torch.reshape", InferenceScript.call("torch.permute",
+                        InferenceScript.call("torch.matmul", InferenceScript.call("torch.softmax", scores, -1), qkv[2]),
+                        "[0, 2, 1, 3]"), InferenceScript.ints(-1, length, heads * dim)));
+        String attention = s.let(linear(block, "output", s, context));
+        String out1 = s.let(norm(block, "norm1", dim, epsilon, s, InferenceScript.call("torch.add", x, attention)));
+        String hidden = s.let(InferenceScript.call("torch.relu", linear(block, "feedForward", s, out1)));
+        String ff = s.let(linear(block, "feedForwardOut", s, hidden));
+        String out2 = s.let(norm(block, "norm2", dim, epsilon, s, InferenceScript.call("torch.add", out1, ff)));
+        return InferenceScript.call("torch.permute", out2, "[0, 2, 1]");
+    }
+
+    private static String linear(Block block, String child, InferenceScript s, String in) {
+        return InferenceScript.call("torch.linear", in, s.parameter(block, child + "_weight"),
+                s.parameter(block, child + "_bias"));
+    }
+
+    private static String norm(Block block, String child, long dim, String epsilon, InferenceScript s, String in) {
+        return InferenceScript.call("torch.layer_norm", in, InferenceScript.ints(dim), s.parameter(block, child + "_gamma"),
+                s.parameter(block, child + "_beta"), epsilon);
     }
 
     /** (N, T, H * dim) to (N, H, T, dim). */
