@@ -1,5 +1,6 @@
 package dev.trainingplatform.cli;
 
+import dev.trainingplatform.ml.JobRejectedException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +13,8 @@ import picocli.CommandLine.Command;
 @Command(name = "platform-cli", mixinStandardHelpOptions = true, version = "platform-cli 0.1.0",
         description = "Submit training jobs to the platform over Kafka, follow them, and read their results.",
         subcommands = {SubmitCommand.class, WatchCommand.class, ResultCommand.class, PlotCommand.class,
-                CancelCommand.class, ListCommand.class, CreateTopicsCommand.class, DemoCommand.class,
+                CancelCommand.class, ListCommand.class, ExportCommand.class, PredictCommand.class, CreateTopicsCommand.class,
+                DemoCommand.class,
                 BenchmarkCommand.class, CommandLine.HelpCommand.class})
 public final class PlatformCli {
 
@@ -32,7 +34,8 @@ public final class PlatformCli {
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             command.getErr().println("error: " + oneLine(e));
             command.getErr().flush();
-            return e instanceof CliException c ? c.exitCode() : CliException.JOB_FAILED;
+            return e instanceof CliException c ? c.exitCode()
+                    : e instanceof JobRejectedException ? CliException.INVALID_INPUT : CliException.JOB_FAILED;
         });
         return cli;
     }

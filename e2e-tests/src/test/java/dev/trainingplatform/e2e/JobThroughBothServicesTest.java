@@ -213,6 +213,9 @@ class JobThroughBothServicesTest {
             // Over the configured inline limit: the evaluator reads the parameters from the shared file.
             assertThat(checkpoint.getParameters()).isNull();
             assertThat(checkpoint.getParametersUri()).startsWith("file:");
+            // Since Checkpoint v2: what an export needs without the data set.
+            assertThat(checkpoint.getInputShape()).containsExactly(28L, 28L);
+            assertThat(checkpoint.getClassNames()).hasSize(10).contains("T-shirt/top", "Ankle boot");
             EvaluationResult result = client.await(Topics.EVALUATIONS, EvaluationResult.class, job.getJobId(),
                     r -> !r.isEmpty(), WAIT).get(0);
             assertThat(result.getError()).isNull();
@@ -224,6 +227,88 @@ class JobThroughBothServicesTest {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\n" + logs(), e);
         }
+    }
+
+    /**
+     * {@code platform-cli export} writes the job's checkpoint as TorchScript with its model.json, and
+     * {@code predict} on the first 10 images of the test IDX file gives the classes the evaluation's
+     * confusion matrix counted for those 10 (the job evaluates exactly them); PyTorch's own
+     * {@code torch.jit.load} of the exported file agrees where Debian's python3-torch is installed.
+     */
+    @Test
+    void anExportedModelPredictsTheClassesTheEvaluationCounted() throws Exception {
+        TrainingJob job = job().setDataset(DatasetSpec.newBuilder().setName("fashion-mnist").setMaxTestSamples(10).build())
+                .build();
+        client.submit(job);
+        try {
+            EvaluationResult result = client.await(Topics.EVALUATIONS, EvaluationResult.class, job.getJobId(),
+                    r -> r.stream().anyMatch(EvaluationResult::getFinalCheckpoint), WAIT).stream()
+                    .filter(EvaluationResult::getFinalCheckpoint).findFirst().orElseThrow();
+            assertThat(result.getError()).isNull();
+            assertThat(result.getNumSamples()).isEqualTo(10);
+
+            Path out = Files.createDirectories(work.resolve("export-" + job.getJobId()));
+            Cli export = cli("export", job.getJobId(), "--out", out.resolve("model.pt").toString());
+            assertThat(export.exitCode()).as(export.output()).isZero();
+            assertThat(export.output()).contains(result.getCheckpointId());
+            assertThat(out.resolve("model.pt")).isRegularFile();
+            Map<?, ?> card = new com.fasterxml.jackson.databind.ObjectMapper().readValue(out.resolve("model.json").toFile(),
+                    Map.class);
+            assertThat(card.get("checkpointId")).isEqualTo(result.getCheckpointId());
+            assertThat(card.get("classNames")).isEqualTo(result.getClassNames());
+            assertThat(((Map<?, ?>) card.get("input")).get("shape")).isEqualTo(List.of("batch", 28, 28));
+            assertThat(((Map<?, ?>) card.get("metrics")).get("testAccuracy")).isEqualTo(result.getTestAccuracy());
+
+            Cli predict = cli("predict", job.getJobId(), "--input", data.resolve("t10k-images-idx3-ubyte.gz").toString(),
+                    "--first", "10", "--top", "1");
+            assertThat(predict.exitCode()).as(predict.output()).isZero();
+            List<Integer> predicted = new ArrayList<>();
+            for (String line : predict.output().split("\n")) {
+                if (line.startsWith("t10k-images-idx3-ubyte.gz[")) {
+                    String className = line.substring(line.indexOf("]  ") + 3, line.lastIndexOf(' '));
+                    predicted.add(result.getClassNames().indexOf(className));
+                }
+            }
+            assertThat(predicted).as(predict.output()).hasSize(10).doesNotContain(-1);
+            // FashionMnistFiles labels test image i with class i % 10.
+            long[][] counted = new long[10][10];
+            for (int i = 0; i < 10; i++) {
+                counted[i % 10][predicted.get(i)]++;
+            }
+            for (int actual = 0; actual < 10; actual++) {
+                assertThat(counted[actual]).as("row " + actual + " of the confusion matrix")
+                        .containsExactly(result.getConfusionMatrix().get(actual).stream().mapToLong(Long::longValue).toArray());
+            }
+
+            String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+            if (new ProcessBuilder(python, "-c", "import torch").start().waitFor() == 0) {
+                // The README's three lines, on the same 10 images (the IDX file's pixels, as floats).
+                Process p = new ProcessBuilder(python, "-c", String.join("\n",
+                        "import gzip, numpy, torch",
+                        "x = numpy.frombuffer(gzip.open('" + data.resolve("t10k-images-idx3-ubyte.gz") + "').read()[16:], "
+                                + "dtype=numpy.uint8)[:7840].reshape(10, 28, 28).astype('float32')",
+                        "model = torch.jit.load('" + out.resolve("model.pt") + "'); model.eval()",
+                        "print(model(torch.from_numpy(x)).argmax(1).tolist())")).redirectErrorStream(true).start();
+                String printed = new String(p.getInputStream().readAllBytes()).strip();
+                assertThat(p.waitFor()).as(printed).isZero();
+                assertThat(printed).isEqualTo(predicted.toString());
+            }
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+        }
+    }
+
+    /** What a run of the packaged platform-cli printed, and its exit code. */
+    record Cli(int exitCode, String output) {}
+
+    static Cli cli(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", ROOT.resolve("cli/target/platform-cli.jar").toString()));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--bootstrap-servers", KafkaBroker.shared().bootstrapServers()));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        return new Cli(p.waitFor(), output);
     }
 
     /** The endpoints the Kubernetes probes use answer UP on both packaged services. */

@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 
@@ -46,7 +47,10 @@ public class CheckpointPublisher {
                 .setSeed(plan.job().getSeed())
                 .setParameterCount(plan.built().parameterCount())
                 .setParametersSha256(sha)
-                .setTimestamp(Instant.now());
+                .setTimestamp(Instant.now())
+                // What an export of this checkpoint needs without the data set (platform-cli export).
+                .setInputShape(Arrays.stream(plan.built().inputShape().getShape()).boxed().toList())
+                .setClassNames(List.copyOf(plan.data().classNames()));
         if (parameters.length <= config.checkpoint().inlineMaxBytes()) {
             c.setParameters(ByteBuffer.wrap(parameters));
         } else {
