@@ -18,8 +18,6 @@ import dev.trainingplatform.contract.TrainingJob;
 import dev.trainingplatform.testkafka.ContractClient;
 import dev.trainingplatform.testkafka.KafkaBroker;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,38 +35,27 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import picocli.CommandLine;
 
 /** The CLI as users run it, against a real broker: output, exit codes, files. */
 class PlatformCliTest {
 
-    private final KafkaBroker broker = KafkaBroker.shared();
-    private final ContractClient client = new ContractClient(broker.bootstrapServers());
+    private final CliHarness harness = new CliHarness();
+    private final KafkaBroker broker = harness.broker;
+    private final ContractClient client = harness.client;
 
     @TempDir
     Path dir;
 
-    record Run(int exitCode, String out, String err) {}
-
-    private Run cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        CommandLine cli = PlatformCli.commandLine();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private CliHarness.Run cli(String... args) {
+        return harness.cli(args);
     }
 
-    private Run cliOnBroker(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add("--bootstrap-servers");
-        all.add(broker.bootstrapServers());
-        return cli(all.toArray(String[]::new));
+    private CliHarness.Run cliOnBroker(String... args) {
+        return harness.cliOnBroker(args);
     }
 
     private void publish(String topic, String key, SpecificRecord value) {
-        client.send(topic, key, new AvroSerializer<SpecificRecord>().serialize(topic, value));
+        harness.publish(topic, key, value);
     }
 
     private static String newJobId() {
@@ -119,7 +106,7 @@ class PlatformCliTest {
 
     @Test
     void submitPublishesAWorkloadWithOverrides() {
-        Run run = cliOnBroker("submit", "--preset", "fashion-mnist", "--job-id", "cli-submit-" + UUID.randomUUID(),
+        CliHarness.Run run = cliOnBroker("submit", "--preset", "fashion-mnist", "--job-id", "cli-submit-" + UUID.randomUUID(),
                 "--epochs", "2", "--learning-rate", "0.01", "--optimizer", "sgd", "--label", "team=vision");
         assertThat(run.exitCode()).as(run.err()).isZero();
         String jobId = run.out().trim();
@@ -134,7 +121,7 @@ class PlatformCliTest {
 
     @Test
     void submitPublishesAJobOnTheQueueOfItsPriority() {
-        Run run = cliOnBroker("submit", "--preset", "fashion-mnist", "--job-id", "cli-priority-" + UUID.randomUUID(),
+        CliHarness.Run run = cliOnBroker("submit", "--preset", "fashion-mnist", "--job-id", "cli-priority-" + UUID.randomUUID(),
                 "--priority", "high");
         assertThat(run.exitCode()).as(run.err()).isZero();
         String jobId = run.out().trim();
@@ -143,11 +130,11 @@ class PlatformCliTest {
         assertThat(sent.getPriority()).isEqualTo(dev.trainingplatform.contract.JobPriority.HIGH);
         assertThat(client.readToEnd(Topics.JOBS, jobId)).isEmpty();
 
-        Run tooMany = cliOnBroker("create-topics", "--max-attempts", "10");
+        CliHarness.Run tooMany = cliOnBroker("create-topics", "--max-attempts", "10");
         assertThat(tooMany.exitCode()).isNotZero();
         assertThat(tooMany.err()).contains("--max-attempts must be 1 to 9");
 
-        Run bad = cliOnBroker("submit", "--preset", "fashion-mnist", "--priority", "urgent");
+        CliHarness.Run bad = cliOnBroker("submit", "--preset", "fashion-mnist", "--priority", "urgent");
         assertThat(bad.exitCode()).isNotZero();
         assertThat(bad.err()).contains("priority must be high, normal or low, got urgent");
     }
@@ -170,7 +157,7 @@ class PlatformCliTest {
                 epochs: 3
                 labels: {owner: me}
                 """.formatted(jobId));
-        Run run = cliOnBroker("submit", "--file", file.toString());
+        CliHarness.Run run = cliOnBroker("submit", "--file", file.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         TrainingJob sent = client.await(Topics.JOBS, TrainingJob.class, jobId, j -> !j.isEmpty(),
                 java.time.Duration.ofSeconds(30)).get(0);
@@ -195,7 +182,7 @@ class PlatformCliTest {
     })
     void aMalformedJobFileIsOneClearLineAndExitCode2(String yaml, String expected) throws Exception {
         Path file = Files.writeString(dir.resolve("bad.yaml"), yaml.replace("\\n", "\n"));
-        Run run = cliOnBroker("submit", "--file", file.toString());
+        CliHarness.Run run = cliOnBroker("submit", "--file", file.toString());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err().lines().toList()).hasSize(1);
         assertThat(run.err()).startsWith("error: ").contains(expected);
@@ -208,14 +195,14 @@ class PlatformCliTest {
         status(job, JobState.QUEUED, 0);
         status(job, JobState.RUNNING, 0);
         epoch(job, 1, 3, 0.9, 0.7);
-        CompletableFuture<Run> watching = CompletableFuture.supplyAsync(() -> cliOnBroker("watch", job));
+        CompletableFuture<CliHarness.Run> watching = CompletableFuture.supplyAsync(() -> cliOnBroker("watch", job));
         Thread.sleep(1500); // let the watcher catch up first; the rest arrives while it follows
         epoch(job, 2, 3, 0.6, 0.8);
         epoch(job, 3, 3, 0.4, 0.85);
         status(job, JobState.SUCCEEDED, 3);
         publish(Topics.EVALUATIONS, job, classifierEvaluation(job, 3));
 
-        Run run = watching.get(60, TimeUnit.SECONDS);
+        CliHarness.Run run = watching.get(60, TimeUnit.SECONDS);
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<String> lines = run.out().lines().toList();
         assertThat(lines).anyMatch(l -> l.contains(job + " QUEUED"));
@@ -232,7 +219,7 @@ class PlatformCliTest {
         publish(Topics.STATUS, job, JobStatus.newBuilder().setJobId(job).setState(JobState.FAILED)
                 .setErrorCode(dev.trainingplatform.contract.ErrorCode.INVALID_MODEL).setMessage("layer 2 (dense): bad")
                 .setTimestamp(Instant.now()).build());
-        Run run = cliOnBroker("watch", job);
+        CliHarness.Run run = cliOnBroker("watch", job);
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.out()).contains("FAILED INVALID_MODEL: layer 2 (dense): bad");
     }
@@ -240,7 +227,7 @@ class PlatformCliTest {
     @Test
     void resultPrintsTheConfusionMatrixAlignedAndPerClassScores() {
         String job = finishedClassifierJob();
-        Run run = cliOnBroker("result", job);
+        CliHarness.Run run = cliOnBroker("result", job);
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<String> lines = run.out().lines().toList();
         int header = lines.indexOf(lines.stream().filter(l -> l.contains("confusion matrix")).findFirst().orElseThrow());
@@ -266,7 +253,7 @@ class PlatformCliTest {
     @Test
     void plotWritesRealPngsOfTheRightSizeWithContent() throws Exception {
         String job = finishedClassifierJob();
-        Run run = cliOnBroker("plot", job, "--out", dir.toString());
+        CliHarness.Run run = cliOnBroker("plot", job, "--out", dir.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<Path> files = run.out().lines().map(Path::of).toList();
         assertThat(files).extracting(f -> f.getFileName().toString())
@@ -289,7 +276,7 @@ class PlatformCliTest {
         }
         publish(Topics.EVALUATIONS, job, evaluation(job, 2)
                 .setRegression(new RegressionMetrics(0.04, 0.15, 0.95, curve)).build());
-        Run run = cliOnBroker("plot", job, "--out", dir.toString());
+        CliHarness.Run run = cliOnBroker("plot", job, "--out", dir.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
         List<Path> files = run.out().lines().map(Path::of).toList();
         assertThat(files).extracting(f -> f.getFileName().toString())
@@ -327,7 +314,7 @@ class PlatformCliTest {
         String job = newJobId();
         status(job, JobState.QUEUED, 0);
         status(job, JobState.RUNNING, 0);
-        Run run = cliOnBroker("cancel", job, "--reason", "wrong data");
+        CliHarness.Run run = cliOnBroker("cancel", job, "--reason", "wrong data");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("cancel requested for " + job);
         CancelRequest sent = client.await(Topics.CANCELLATIONS, CancelRequest.class, job, r -> !r.isEmpty(),
@@ -339,7 +326,7 @@ class PlatformCliTest {
     void theDemoStopsAtAFailedStatusAndSaysHowToGetFashionMnist() throws Exception {
         java.util.Set<String> before = new java.util.HashSet<>();
         client.readToEnd(Topics.JOBS, null).forEach(r -> before.add(r.key()));
-        CompletableFuture<Run> demo = CompletableFuture.supplyAsync(() -> cliOnBroker("demo", "--epochs", "1",
+        CompletableFuture<CliHarness.Run> demo = CompletableFuture.supplyAsync(() -> cliOnBroker("demo", "--epochs", "1",
                 "--plots", dir.resolve("plots").toString()));
         // Stand in for a trainer without the data: fail the demo's job as soon as it is on the topic.
         String job = client.awaitRecords(Topics.JOBS, null,
@@ -350,7 +337,7 @@ class PlatformCliTest {
                 .setErrorCode(dev.trainingplatform.contract.ErrorCode.DATA_NOT_FOUND)
                 .setMessage("download of http://fashion-mnist.example/train-images-idx3-ubyte.gz failed: unknown host")
                 .setTimestamp(Instant.now()).build());
-        Run run = demo.get(60, TimeUnit.SECONDS);
+        CliHarness.Run run = demo.get(60, TimeUnit.SECONDS);
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err()).contains("the job ended FAILED DATA_NOT_FOUND: download of")
                 .contains("apt-get install dataset-fashion-mnist").contains("FASHION_MNIST_LOCATION")
@@ -361,11 +348,11 @@ class PlatformCliTest {
     void cancelWithWaitReturnsWhenTheTrainerReportsCancelled() throws Exception {
         String job = newJobId();
         status(job, JobState.RUNNING, 0);
-        CompletableFuture<Run> cancelling = CompletableFuture.supplyAsync(() -> cliOnBroker("cancel", job, "--wait"));
+        CompletableFuture<CliHarness.Run> cancelling = CompletableFuture.supplyAsync(() -> cliOnBroker("cancel", job, "--wait"));
         // Stand in for the trainer: answer the request once it is on the topic.
         client.await(Topics.CANCELLATIONS, CancelRequest.class, job, r -> !r.isEmpty(), java.time.Duration.ofSeconds(60));
         status(job, JobState.CANCELLED, 1);
-        Run run = cancelling.get(60, TimeUnit.SECONDS);
+        CliHarness.Run run = cancelling.get(60, TimeUnit.SECONDS);
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("cancel requested for " + job).contains(job + " CANCELLED");
     }
@@ -373,7 +360,7 @@ class PlatformCliTest {
     @Test
     void cancelOfAFinishedJobSaysSoAndSendsNothing() {
         String job = finishedClassifierJob();
-        Run run = cliOnBroker("cancel", job);
+        CliHarness.Run run = cliOnBroker("cancel", job);
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).contains("already ended: SUCCEEDED");
         assertThat(client.readToEnd(Topics.CANCELLATIONS, job)).isEmpty();
@@ -382,7 +369,7 @@ class PlatformCliTest {
     @ParameterizedTest
     @CsvSource({"watch", "result", "plot", "cancel"})
     void anUnknownJobIsOneClearLineAndExitCode3(String command) {
-        Run run = cliOnBroker(command, "no-such-job-" + UUID.randomUUID());
+        CliHarness.Run run = cliOnBroker(command, "no-such-job-" + UUID.randomUUID());
         assertThat(run.exitCode()).isEqualTo(3);
         assertThat(run.err().lines().toList()).hasSize(1);
         assertThat(run.err()).startsWith("error: no job 'no-such-job-");
@@ -396,12 +383,12 @@ class PlatformCliTest {
         status(running, JobState.RUNNING, 0);
         String waiting = "cli-waiting-" + UUID.randomUUID();
         client.send(Topics.JOBS, waiting, new byte[] {1});
-        Run run = cliOnBroker("list");
+        CliHarness.Run run = cliOnBroker("list");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).containsPattern(done + "\\s+SUCCEEDED\\s+3\\s+trainer-test");
         assertThat(run.out()).containsPattern(running + "\\s+RUNNING\\s+0");
         assertThat(run.out()).containsPattern(waiting + "\\s+SUBMITTED");
-        Run onlyRunning = cliOnBroker("list", "--state", "running");
+        CliHarness.Run onlyRunning = cliOnBroker("list", "--state", "running");
         assertThat(onlyRunning.out()).contains(running).doesNotContain(done);
     }
 
@@ -411,7 +398,7 @@ class PlatformCliTest {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Run run = cli("list", "--bootstrap-servers", "127.0.0.1:" + port, "--connect-timeout", "2");
+        CliHarness.Run run = cli("list", "--bootstrap-servers", "127.0.0.1:" + port, "--connect-timeout", "2");
         assertThat(run.exitCode()).isEqualTo(4);
         assertThat(run.err().lines().toList()).hasSize(1);
         assertThat(run.err()).startsWith("error: cannot reach Kafka at 127.0.0.1:" + port);
@@ -435,7 +422,7 @@ class PlatformCliTest {
 
     @Test
     void anUnreadableKafkaConfigFileIsBadInput() {
-        Run run = cli("list", "--kafka-config", dir.resolve("missing.properties").toString());
+        CliHarness.Run run = cli("list", "--kafka-config", dir.resolve("missing.properties").toString());
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).startsWith("error: cannot read Kafka client config");
     }
