@@ -248,7 +248,7 @@ class JobThroughBothServicesTest {
             assertThat(result.getNumSamples()).isEqualTo(10);
 
             Path out = Files.createDirectories(work.resolve("export-" + job.getJobId()));
-            Cli export = cli("export", job.getJobId(), "--out", out.resolve("model.pt").toString());
+            CliProcess.Run export = cli("export", job.getJobId(), "--out", out.resolve("model.pt").toString());
             assertThat(export.exitCode()).as(export.output()).isZero();
             assertThat(export.output()).contains(result.getCheckpointId());
             assertThat(out.resolve("model.pt")).isRegularFile();
@@ -259,7 +259,7 @@ class JobThroughBothServicesTest {
             assertThat(((Map<?, ?>) card.get("input")).get("shape")).isEqualTo(List.of("batch", 28, 28));
             assertThat(((Map<?, ?>) card.get("metrics")).get("testAccuracy")).isEqualTo(result.getTestAccuracy());
 
-            Cli predict = cli("predict", job.getJobId(), "--input", data.resolve("t10k-images-idx3-ubyte.gz").toString(),
+            CliProcess.Run predict = cli("predict", job.getJobId(), "--input", data.resolve("t10k-images-idx3-ubyte.gz").toString(),
                     "--first", "10", "--top", "1");
             assertThat(predict.exitCode()).as(predict.output()).isZero();
             List<Integer> predicted = new ArrayList<>();
@@ -298,17 +298,10 @@ class JobThroughBothServicesTest {
         }
     }
 
-    /** What a run of the packaged platform-cli printed, and its exit code. */
-    record Cli(int exitCode, String output) {}
-
-    static Cli cli(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", ROOT.resolve("cli/target/platform-cli.jar").toString()));
-        command.addAll(List.of(args));
-        command.addAll(List.of("--bootstrap-servers", KafkaBroker.shared().bootstrapServers()));
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        return new Cli(p.waitFor(), output);
+    static CliProcess.Run cli(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--bootstrap-servers", KafkaBroker.shared().bootstrapServers()));
+        return CliProcess.run(ROOT, all);
     }
 
     /** The endpoints the Kubernetes probes use answer UP on both packaged services. */
