@@ -154,6 +154,57 @@ class ExportCommandTest {
     }
 
     @Test
+    void predictReadsImagesAsTheModelsPixelValues() throws Exception {
+        String gray = job();
+        checkpoint(gray, 1, true, List.of(layer("rescale", "scale", 1.0 / 255), layer("flatten"), layer("dense", "units", 3L)),
+                new Shape(28, 28), DatasetSpec.newBuilder().setName("fashion-mnist").build(), List.of("a", "b", "c"));
+        String color = job();
+        checkpoint(color, 1, true, List.of(layer("rescale", "scale", 1.0 / 255), layer("conv2d", "filters", 2L,
+                "kernelSize", 3L), layer("globalPool"),
+                layer("dense", "units", 3L)), new Shape(3, 8, 8), DatasetSpec.newBuilder().setName("cifar10").build(),
+                List.of("x", "y", "z"));
+        BufferedImage grayImage = new BufferedImage(28, 28, BufferedImage.TYPE_INT_RGB);
+        float[] grayPixels = new float[28 * 28];
+        BufferedImage colorImage = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+        float[] colorPixels = new float[3 * 64];
+        java.util.Random random = new java.util.Random(3);
+        for (int y = 0; y < 28; y++) {
+            for (int x = 0; x < 28; x++) {
+                int v = random.nextInt(256);
+                grayImage.setRGB(x, y, v << 16 | v << 8 | v);
+                grayPixels[y * 28 + x] = v;
+                if (x < 8 && y < 8) {
+                    int r = random.nextInt(256);
+                    int g = random.nextInt(256);
+                    int b = random.nextInt(256);
+                    colorImage.setRGB(x, y, r << 16 | g << 8 | b);
+                    colorPixels[y * 8 + x] = r;
+                    colorPixels[64 + y * 8 + x] = g;
+                    colorPixels[128 + y * 8 + x] = b;
+                }
+            }
+        }
+        Path grayFile = dir.resolve("gray.png");
+        Path colorFile = dir.resolve("color.png");
+        ImageIO.write(grayImage, "png", grayFile.toFile());
+        ImageIO.write(colorImage, "png", colorFile.toFile());
+
+        CliHarness.Run grayRun = harness.cliOnBroker("predict", gray, "--input", grayFile.toString(), "--top", "3");
+        CliHarness.Run colorRun = harness.cliOnBroker("predict", color, "--input", colorFile.toString(), "--top", "3");
+
+        assertThat(grayRun.exitCode()).as(grayRun.err()).isZero();
+        assertThat(colorRun.exitCode()).as(colorRun.err()).isZero();
+        try (TorchScriptModel model = exported(gray)) {
+            assertThat(grayRun.out()).contains("gray.png  " + PredictCommand.classes(
+                    model.run(grayPixels, new Shape(28, 28), 1)[0], List.of("a", "b", "c"), 3));
+        }
+        try (TorchScriptModel model = exported(color)) {
+            assertThat(colorRun.out()).contains("color.png  " + PredictCommand.classes(
+                    model.run(colorPixels, new Shape(3, 8, 8), 1)[0], List.of("x", "y", "z"), 3));
+        }
+    }
+
+    @Test
     void badRequestsAreOneClearLineAndExitCode2Or3() throws Exception {
         String job = job();
         DatasetSpec regression = DatasetSpec.newBuilder().setName("synthetic-regression").build();
