@@ -26,18 +26,18 @@
 
   function drawCurves() {
     const base = {
-      animation: false, tooltip: { trigger: "axis" }, legend: { top: 4 },
+      animation: false, tooltip: { trigger: "axis" }, legend: { top: 4, right: 10 },
       grid: { left: 56, right: 20, top: 40, bottom: 40 },
       xAxis: { type: "value", name: "epoch", nameLocation: "middle", nameGap: 26, minInterval: 1, min: 1,
                max: Math.max(totalEpochs || 1, epochs.size || 1) },
     };
     lossChart.setOption(Object.assign({}, base, {
-      title: { text: "Loss", left: "center", textStyle: { fontSize: 13 } },
+      title: { text: "Loss", left: 10, top: 4, textStyle: { fontSize: 13 } },
       yAxis: { type: "value", scale: true },
       series: [line("train", "trainLoss"), line("validation", "validationLoss"), line("test", "testLoss")],
     }), true);
     accuracyChart.setOption(Object.assign({}, base, {
-      title: { text: "Accuracy", left: "center", textStyle: { fontSize: 13 } },
+      title: { text: "Accuracy", left: 10, top: 4, textStyle: { fontSize: 13 } },
       yAxis: { type: "value", min: 0, max: 1 },
       series: [line("train", "trainAccuracy"), line("validation", "validationAccuracy"), line("test", "testAccuracy")],
     }), true);
@@ -74,10 +74,12 @@
       $("error").textContent = (s.errorCode ? s.errorCode + ": " : "") + s.message;
     }
     const row = document.querySelector("#statuses tbody").insertRow();
-    for (const v of [new Date(s.timestamp).toLocaleString(), s.state, s.attempt, s.instance || "",
-                     (s.errorCode ? s.errorCode + ": " : "") + (s.message || "")]) {
-      row.insertCell().textContent = v;
-    }
+    [new Date(s.timestamp).toLocaleString(), s.state, s.attempt, s.instance || "",
+     (s.errorCode ? s.errorCode + ": " : "") + (s.message || "")].forEach((v, i) => {
+      const td = row.insertCell();
+      td.textContent = v;
+      if (i === 2) td.className = "num";
+    });
   }
 
   function onEpoch(m) {
@@ -170,6 +172,8 @@
     $("about").textContent = j.model + " on " + j.dataset + ", " + j.epochs + " epochs, batch " + j.batchSize
       + ", priority " + j.priority + (labels ? ", labels " + labels : "");
   }
+
+  drawCurves();
 
   $("cancel").addEventListener("click", () => {
     $("cancel").disabled = true;

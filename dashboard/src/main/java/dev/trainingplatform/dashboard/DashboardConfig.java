@@ -19,6 +19,12 @@ public interface DashboardConfig {
     @WithDefault("10000")
     int maxJobs();
 
+    /**
+     * The topics the dashboard reads (documentation for its ACLs; the code reads {@code JobRecords.TOPICS},
+     * and a test holds the two equal).
+     */
+    java.util.List<String> reads();
+
     /** How long a job page waits for its history to be read from the job's partitions. */
     @WithDefault("PT30S")
     Duration historyTimeout();

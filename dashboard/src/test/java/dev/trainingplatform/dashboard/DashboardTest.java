@@ -115,6 +115,15 @@ class DashboardTest {
         assertThat(JSON.readTree(get("api/settings")).path("cancelEnabled").asBoolean()).isTrue();
     }
 
+    @jakarta.inject.Inject
+    DashboardConfig config;
+
+    @Test
+    void theTopicsTheConfigurationDeclaresAreTheOnesItReads() {
+        // The Kubernetes manifests' tests grant the dashboard's KafkaUser what dashboard.reads lists.
+        assertThat(config.reads()).containsExactlyElementsOf(JobRecords.TOPICS);
+    }
+
     @Test
     void thePagesAndTheChartLibraryAreServedByTheAppItself() throws Exception {
         assertThat(get("index.html")).contains("<table id=\"jobs\"");

@@ -43,7 +43,7 @@ class KubernetesManifestsTest {
 
     /** The default of ${NAME:default} for a property in a service's application.properties. */
     private static String propertyDefault(String service, String property) throws IOException {
-        String props = Files.readString(ROOT.resolve(service + "-service/src/main/resources/application.properties"));
+        String props = Files.readString(ROOT.resolve(RenderedOverlays.module(service) + "/src/main/resources/application.properties"));
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(property) + "=\\$\\{[A-Z_]+:([^}]*)}").matcher(props);
         assertThat(m.find()).as(property + " in " + service).isTrue();
         return m.group(1);
@@ -52,7 +52,7 @@ class KubernetesManifestsTest {
     @Test
     void probesUseTheHealthEndpointsOnTheServicesOwnPorts() throws Exception {
         for (String overlay : RENDERED.keySet()) {
-            for (String service : List.of("trainer", "evaluator")) {
+            for (String service : List.of("trainer", "evaluator", "dashboard")) {
                 JsonNode c = container(deployment(overlay, service));
                 int port = c.path("ports").get(0).path("containerPort").asInt();
                 assertThat(String.valueOf(port)).isEqualTo(propertyDefault(service, "quarkus.http.port"));
@@ -111,7 +111,8 @@ class KubernetesManifestsTest {
     @Test
     void configAndCredentialsComeFromObjectsThatExistAndSettingsTheServicesRead() throws Exception {
         String properties = Files.readString(ROOT.resolve("trainer-service/src/main/resources/application.properties"))
-                + Files.readString(ROOT.resolve("evaluator-service/src/main/resources/application.properties"));
+                + Files.readString(ROOT.resolve("evaluator-service/src/main/resources/application.properties"))
+                + Files.readString(ROOT.resolve("dashboard/src/main/resources/application.properties"));
         for (String overlay : RENDERED.keySet()) {
             JsonNode config = kind(overlay, "ConfigMap").get(0);
             Set<String> users = new java.util.TreeSet<>();
@@ -121,7 +122,7 @@ class KubernetesManifestsTest {
                 boolean used = properties.contains("${" + key + ":") || key.startsWith("KAFKA_");
                 assertThat(used).as(key + " is read by a service").isTrue();
             });
-            for (String service : List.of("trainer", "evaluator")) {
+            for (String service : List.of("trainer", "evaluator", "dashboard")) {
                 JsonNode c = container(deployment(overlay, service));
                 assertThat(c.path("envFrom").get(0).path("configMapRef").path("name").asText())
                         .isEqualTo(config.path("metadata").path("name").asText());
@@ -175,7 +176,7 @@ class KubernetesManifestsTest {
 
     /** A property's value in a service's application.properties, or the default of its ${NAME:default}. */
     private static String propertyDefaultOrValue(String service, String property) throws IOException {
-        String props = Files.readString(ROOT.resolve(service + "-service/src/main/resources/application.properties"));
+        String props = Files.readString(ROOT.resolve(RenderedOverlays.module(service) + "/src/main/resources/application.properties"));
         Matcher m = Pattern.compile("(?m)^" + Pattern.quote(property) + "=(.*)$").matcher(props);
         assertThat(m.find()).as(property + " in " + service).isTrue();
         Matcher d = Pattern.compile("\\$\\{[A-Z_]+:([^}]*)}").matcher(m.group(1).trim());

@@ -81,15 +81,20 @@ class KubernetesModelsTest {
 
     @Test
     void eachServicesKafkaUserGrantsEveryTopicAndGroupItsConfigurationUses() throws Exception {
-        for (String service : List.of("trainer", "evaluator")) {
+        for (String service : List.of("trainer", "evaluator", "dashboard")) {
             List<ServiceAccess.Need> needs = ServiceAccess.needs(RenderedOverlays.ROOT.resolve(
-                    service + "-service/src/main/resources/application.properties"));
+                    RenderedOverlays.module(service) + "/src/main/resources/application.properties"));
             assertThat(ServiceAccess.missing(needs, first("cpu", "KafkaUser", service))).as(service).isEmpty();
         }
         // The derivation sees the per-instance cancel group, the one the manifests once forgot.
         assertThat(ServiceAccess.needs(RenderedOverlays.ROOT.resolve("trainer-service/src/main/resources/application.properties")))
                 .contains(new ServiceAccess.Need("group", "trainer-cancellations-", true, "Read"),
                         new ServiceAccess.Need("topic", "training.jobs.dlq", false, "Write"));
+        // The dashboard reads with plain consumers: what dashboard.reads lists, and it sends cancel requests.
+        assertThat(ServiceAccess.needs(RenderedOverlays.ROOT.resolve("dashboard/src/main/resources/application.properties")))
+                .contains(new ServiceAccess.Need("topic", "training.status", false, "Read"),
+                        new ServiceAccess.Need("topic", "training.jobs.low", false, "Read"),
+                        new ServiceAccess.Need("topic", "training.cancellations", false, "Write"));
         // The job queue is a share group read outside SmallRye: its topics and group are derived too.
         assertThat(ServiceAccess.needs(RenderedOverlays.ROOT.resolve("trainer-service/src/main/resources/application.properties")))
                 .contains(new ServiceAccess.Need("topic", "training.jobs.high", false, "Read"),

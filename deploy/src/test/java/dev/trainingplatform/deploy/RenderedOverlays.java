@@ -18,6 +18,11 @@ import org.junit.jupiter.api.Assumptions;
 final class RenderedOverlays {
 
     static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
+
+    /** The Maven module a Deployment's application is built in: {@code trainer-service}, {@code dashboard}. */
+    static String module(String deployment) {
+        return deployment.equals("dashboard") ? deployment : deployment + "-service";
+    }
     static final Path KUBERNETES = ROOT.resolve("deploy/kubernetes");
     private static Map<String, List<JsonNode>> rendered;
 

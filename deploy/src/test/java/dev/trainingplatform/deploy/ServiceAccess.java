@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * dead-letter topic (Write, Describe); and for the trainer's job queue ({@code trainer.queue.group},
  * a share group read by a plain share consumer, not a channel): every job topic (Read, Describe) and
  * the group (Read, Describe, and AlterConfigs with DescribeConfigs, as the trainer sets the group's
- * configuration at start-up). A new channel or group in the configuration is a new requirement here,
+ * configuration at start-up); for the dashboard, every topic {@code dashboard.reads} lists (Read,
+ * Describe: plain consumers without a group). A new channel or group in the configuration is a new requirement here,
  * so an ACL cannot be forgotten.
  */
 final class ServiceAccess {
@@ -52,6 +53,14 @@ final class ServiceAccess {
                 needs.add(new Need("group", resolve(queueGroup), false, op));
             }
             needs.add(new Need("topic", dev.trainingplatform.contract.Topics.JOBS_DLQ, false, "Write"));
+        }
+        String reads = props.getProperty("dashboard.reads");
+        if (reads != null) {
+            // The dashboard's plain consumers: no group, every topic it lists.
+            for (String topic : reads.split(",")) {
+                needs.add(new Need("topic", topic.strip(), false, "Read"));
+                needs.add(new Need("topic", topic.strip(), false, "Describe"));
+            }
         }
         for (String key : new TreeSet<>(props.stringPropertyNames())) {
             Matcher channel = Pattern.compile("mp\\.messaging\\.(incoming|outgoing)\\.([^.]+)\\.topic").matcher(key);

@@ -26,9 +26,10 @@ final class ServiceProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** @param name "trainer" or "evaluator" */
+    /** @param name "trainer", "evaluator" or "dashboard" */
     static ServiceProcess start(String name, Map<String, String> env, Path logDirectory) throws IOException {
-        Path jar = ROOT.resolve(name + "-service/target/quarkus-app/quarkus-run.jar");
+        String module = name.equals("dashboard") ? name : name + "-service";
+        Path jar = ROOT.resolve(module + "/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: run the whole build (mvn -B verify) from the root");
         }
