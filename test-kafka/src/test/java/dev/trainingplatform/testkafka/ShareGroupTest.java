@@ -81,13 +81,15 @@ class ShareGroupTest {
                 assertThat(other.poll(Duration.ofMillis(900))).as("the other consumer gets nothing").isEmpty();
                 assertThat(held.deliveryCount()).as("still the first delivery: the lock never lapsed").contains((short) 1);
             }
-            // Not renewed: after the lock lapses the other consumer gets it, as its second delivery.
+            // Not renewed: after the lock lapses the other consumer gets it, as a later delivery (the
+            // second, or the third where the holder's consumer had fetched it once more before it
+            // lapsed: one CI run on a loaded machine saw that).
             holder.acknowledge(held, AcknowledgeType.RENEW);
             holder.commitSync();
             List<ConsumerRecord<String, String>> second = pollFor(other, Duration.ofSeconds(30));
             assertThat(second).hasSize(1);
             assertThat(second.get(0).offset()).isEqualTo(held.offset());
-            assertThat(second.get(0).deliveryCount()).contains((short) 2);
+            assertThat(second.get(0).deliveryCount()).hasValueSatisfying(count -> assertThat(count).isBetween((short) 2, (short) 3));
             other.acknowledge(second.get(0), AcknowledgeType.ACCEPT);
             other.commitSync();
         }
