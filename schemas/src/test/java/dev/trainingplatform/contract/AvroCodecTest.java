@@ -122,14 +122,15 @@ class AvroCodecTest {
                 .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.SGD).setLearningRate(0.1).build())
                 .setBatchSize(1).setEpochs(1)
                 .setLabels(java.util.Map.of()).build();
-        // The labels map, the validation union (null) and the priority (NORMAL, index 1): its last
-        // three bytes are 00 00 02. Claim 2^30 entries in the labels map instead of its closing zero.
+        // The labels map, the validation union (null), the priority (NORMAL, index 1) and the early
+        // stopping union (null): its last four bytes are 00 00 02 00. Claim 2^30 entries in the labels
+        // map instead of its closing zero.
         byte[] valid = codec.encode(job);
-        assertThat(Arrays.copyOfRange(valid, valid.length - 3, valid.length)).containsExactly(0, 0, 2);
+        assertThat(Arrays.copyOfRange(valid, valid.length - 4, valid.length)).containsExactly(0, 0, 2, 0);
         int[] claim = varint(1L << 30);
-        byte[] hostile = Arrays.copyOf(valid, valid.length - 3 + claim.length + 2);
+        byte[] hostile = Arrays.copyOf(valid, valid.length - 4 + claim.length + 3);
         for (int i = 0; i < claim.length; i++) {
-            hostile[valid.length - 3 + i] = (byte) claim[i];
+            hostile[valid.length - 4 + i] = (byte) claim[i];
         }
         assertThatThrownBy(() -> codec.decode(hostile)).isInstanceOf(UndecodableRecordException.class)
                 .hasMessageContaining("TrainingJob.labels claims 1073741824 items");
