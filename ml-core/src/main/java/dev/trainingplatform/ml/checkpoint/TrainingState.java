@@ -9,15 +9,24 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 
 /**
- * What a job needs to go on after {@code epoch} exactly as if it had never stopped: the parameters
- * and the optimizer's state. The rest is a function of (seed, epoch) and needs no saving: the data
+ * What a job needs to go on after {@code epoch} exactly as if it had never stopped: the parameters,
+ * the optimizer's state, and the best value and epoch of each tracked metric (early stopping's and the
+ * best checkpoint's; {@code {NaN, 0}} where the job tracks none). The learning rate is a function of the
+ * epoch (LearningRateSchedules). The rest is a function of (seed, epoch) and needs no saving: the data
  * order ({@link EpochShuffleSampler}) and the random streams of dropout and augmentation, which
  * {@link Training} reseeds at the start of every epoch.
  */
-public record TrainingState(int epoch, byte[] parameters, byte[] optimizerState) {
+public record TrainingState(int epoch, byte[] parameters, byte[] optimizerState, double[] earlyStopping,
+                            double[] bestCheckpoint) {
 
     private static final int MAGIC = 0x54505253; // "TPRS"
-    private static final int VERSION = 1;
+    /** Version 2 adds the trackers; version 1 (before them) is still read, with none. */
+    private static final int VERSION = 2;
+    private static final double[] NONE = {Double.NaN, 0};
+
+    public TrainingState(int epoch, byte[] parameters, byte[] optimizerState) {
+        this(epoch, parameters, optimizerState, NONE.clone(), NONE.clone());
+    }
 
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(parameters.length + optimizerState.length + 32);
@@ -29,6 +38,10 @@ public record TrainingState(int epoch, byte[] parameters, byte[] optimizerState)
             out.write(parameters);
             out.writeInt(optimizerState.length);
             out.write(optimizerState);
+            for (double[] tracker : new double[][] {earlyStopping, bestCheckpoint}) {
+                out.writeDouble(tracker[0]);
+                out.writeInt((int) tracker[1]);
+            }
         } catch (IOException e) {
             throw new IllegalStateException("cannot write a training state", e);
         }
@@ -41,16 +54,23 @@ public record TrainingState(int epoch, byte[] parameters, byte[] optimizerState)
                 throw invalid("it is not a training state");
             }
             int version = in.readInt();
-            if (version != VERSION) {
-                throw invalid("it has version " + version + ", this trainer reads version " + VERSION);
+            if (version != 1 && version != VERSION) {
+                throw invalid("it has version " + version + ", this trainer reads versions 1 and " + VERSION);
             }
             int epoch = in.readInt();
             byte[] parameters = readBlock(in, bytes.length);
             byte[] optimizer = readBlock(in, bytes.length);
+            double[][] trackers = {NONE.clone(), NONE.clone()};
+            if (version >= 2) {
+                for (double[] tracker : trackers) {
+                    tracker[0] = in.readDouble();
+                    tracker[1] = in.readInt();
+                }
+            }
             if (epoch < 1 || in.read() != -1) {
                 throw invalid("it is corrupt");
             }
-            return new TrainingState(epoch, parameters, optimizer);
+            return new TrainingState(epoch, parameters, optimizer, trackers[0], trackers[1]);
         } catch (IOException e) {
             throw invalid("it is truncated");
         }

@@ -24,6 +24,7 @@ import dev.trainingplatform.ml.eval.Losses;
 import dev.trainingplatform.ml.eval.TestSetEvaluation;
 import dev.trainingplatform.ml.train.admission.TrainingPlan;
 import dev.trainingplatform.ml.train.admission.TrainingSettings;
+import dev.trainingplatform.ml.train.optimizer.LearningRateSchedules;
 import dev.trainingplatform.ml.train.optimizer.Optimizers;
 import dev.trainingplatform.ml.train.optimizer.ResumableOptimizer;
 import dev.trainingplatform.ml.train.step.GuardedStep;
@@ -43,11 +44,20 @@ public final class Training {
 
     /**
      * What one epoch produced. {@code skippedSteps}: batches whose loss or gradients were not finite
-     * and were left out (see {@link GuardedStep}).
+     * and were left out (see {@link GuardedStep}). {@code best}: the epoch improved the job's
+     * {@code checkpoint.keepBest} metric. {@code stopReason}: set when early stopping ends the job after
+     * this epoch, which is then its last.
      */
     public record EpochResult(int epoch, int totalEpochs, double trainLoss, Double trainAccuracy, Double testLoss,
                               Double testAccuracy, long trainSamples, long durationMs, long elapsedMs, long etaMs,
-                              int skippedSteps, Double validationLoss, Double validationAccuracy, double learningRate) {}
+                              int skippedSteps, Double validationLoss, Double validationAccuracy, double learningRate,
+                              boolean best, String stopReason) {
+
+        /** The job's last epoch: the one it was asked for, or the one early stopping ended it after. */
+        public boolean last() {
+            return epoch == totalEpochs || stopReason != null;
+        }
+    }
 
     /** The model after an epoch, serialized on demand (only while the observer is being told). */
     public interface Snapshot {
@@ -78,6 +88,7 @@ public final class Training {
         }
     }
 
+    /** COMPLETED: every epoch, or fewer where early stopping ended the job; STOPPED: asked to stop. */
     public enum Outcome { COMPLETED, STOPPED }
 
     private Training() {}
@@ -130,9 +141,17 @@ public final class Training {
                         : new TestSetEvaluation(plan.validation(), job.evaluationBatchSize(), plan.data().classNames().size());
                 long started = System.nanoTime();
                 DivergenceGuard divergence = new DivergenceGuard();
+                EarlyStopping earlyStopping = EarlyStopping.of(plan.job());
+                MetricTracker best = bestCheckpoint(plan.job());
+                if (resumeFrom != null) {
+                    restore(earlyStopping == null ? null : earlyStopping.tracker(), resumeFrom.earlyStopping());
+                    restore(best, resumeFrom.bestCheckpoint());
+                }
                 int firstEpoch = resumeFrom == null ? 1 : resumeFrom.epoch() + 1;
                 for (int epoch = firstEpoch; epoch <= job.epochs(); epoch++) {
                     long epochStart = System.nanoTime();
+                    double learningRate = LearningRateSchedules.of(plan.job().getOptimizer(), epoch, job.epochs());
+                    optimizer.setLearningRate((float) learningRate);
                     // Dropout's and augmentation's random streams start from (seed, epoch), so a
                     // resumed run draws what the uninterrupted one drew.
                     DjlRuntime.engine().setRandomSeed(epochSeed(job.seed(), epoch));
@@ -175,9 +194,16 @@ public final class Training {
                     long elapsedMs = (now - started) / 1_000_000;
                     long etaMs = elapsedMs / (epoch - firstEpoch + 1) * (job.epochs() - epoch);
                     int finished = epoch;
+                    boolean improved = best != null && best.observe(epoch,
+                            MetricTracker.valueIn(best.metric(), validationLoss, validationAccuracy));
+                    String stopReason = earlyStopping == null || epoch == job.epochs() ? null
+                            : earlyStopping.observe(epoch, validationLoss, validationAccuracy);
+                    double[] earlyStoppingState = earlyStopping == null ? NO_TRACKER : earlyStopping.tracker().state();
+                    double[] bestState = best == null ? NO_TRACKER : best.state();
                     observer.epochFinished(new EpochResult(epoch, job.epochs(), trainLoss, trainAccuracy, testLoss,
-                            testAccuracy, batches.samplesPerEpoch(), durationMs, elapsedMs, etaMs, skipped,
-                            validationLoss, validationAccuracy, job.optimizer().getLearningRate()),
+                            testAccuracy, batches.samplesPerEpoch(), durationMs, elapsedMs,
+                            stopReason != null ? 0 : etaMs, skipped, validationLoss, validationAccuracy,
+                            learningRate, improved, stopReason),
                             new Snapshot() {
                                 @Override
                                 public byte[] parameters() {
@@ -186,7 +212,8 @@ public final class Training {
 
                                 @Override
                                 public TrainingState state() {
-                                    return new TrainingState(finished, parameters(), optimizer.saveState(model.getBlock()));
+                                    return new TrainingState(finished, parameters(), optimizer.saveState(model.getBlock()),
+                                            earlyStoppingState, bestState);
                                 }
 
                                 @Override
@@ -194,6 +221,9 @@ public final class Training {
                                     return model.getNDManager() instanceof BaseNDManager base ? base.getManagedArrays().size() : -1;
                                 }
                             });
+                    if (stopReason != null) {
+                        return Outcome.COMPLETED;
+                    }
                 }
                 return Outcome.COMPLETED;
             }
@@ -213,6 +243,20 @@ public final class Training {
         }
         Shape output = model.getBlock().getOutputShapes(new Shape[] {batchShape})[0];
         return new GuardedStep(trainer, optimizer, lossType, output, layers);
+    }
+
+    private static final double[] NO_TRACKER = {Double.NaN, 0};
+
+    /** The tracker of the job's checkpoint.keepBest metric, or null where it keeps no best checkpoint. */
+    private static MetricTracker bestCheckpoint(dev.trainingplatform.contract.TrainingJob job) {
+        var keep = job.getCheckpoint() == null ? null : job.getCheckpoint().getKeepBest();
+        return keep == null ? null : new MetricTracker(keep.getMetric(), keep.getMode(), 0);
+    }
+
+    private static void restore(MetricTracker tracker, double[] state) {
+        if (tracker != null) {
+            tracker.restore(state);
+        }
     }
 
     static int epochSeed(long seed, int epoch) {

@@ -99,6 +99,74 @@ class ResumeTest {
         }
     }
 
+    private static TrainingJob withValidation(TrainingJob job) {
+        return TrainingJob.newBuilder(job).setValidation(new dev.trainingplatform.contract.ValidationSplit(0.2, 0, 11L))
+                .build();
+    }
+
+    @Test
+    void aScheduleSetsEachEpochsRateAndAJobResumedMidWayEndsBitIdentical() {
+        OptimizerSpec cosine = OptimizerSpec.newBuilder(adam()).setSchedule(
+                dev.trainingplatform.contract.LearningRateSchedule.newBuilder()
+                        .setType(dev.trainingplatform.contract.ScheduleType.COSINE).setWarmupEpochs(1)
+                        .setMinLearningRate(3e-4).build()).build();
+        TrainingJob job = job(cosine);
+        Run whole = train(job, null);
+        for (Training.EpochResult e : whole.epochs()) {
+            assertThat(e.learningRate()).as("epoch " + e.epoch())
+                    .isEqualTo(dev.trainingplatform.ml.train.optimizer.LearningRateSchedules.of(cosine, e.epoch(), 5));
+        }
+        assertThat(whole.epochs()).extracting(Training.EpochResult::learningRate).doesNotHaveDuplicates();
+        // The rate is used: the same job at a constant rate trains otherwise from its first epoch.
+        assertThat(train(job(adam()), null).epochs().get(0).trainLoss()).isNotEqualTo(whole.epochs().get(0).trainLoss());
+        Run resumed = train(job, whole.states().get(2));
+        assertSameEpochs(resumed.epochs(), whole.epochs().subList(2, 5));
+        assertThat(resumed.epochs()).extracting(Training.EpochResult::learningRate)
+                .containsExactlyElementsOf(whole.epochs().subList(2, 5).stream().map(Training.EpochResult::learningRate).toList());
+        assertThat(resumed.finalParameters()).isEqualTo(whole.finalParameters());
+    }
+
+    @Test
+    void earlyStoppingEndsTheJobWithItsReasonAndAResumedJobStopsAtTheSameEpoch() {
+        // Nothing improves on the first epoch by more than 1e9: the patience of 2 runs out after epoch 3.
+        TrainingJob job = TrainingJob.newBuilder(withValidation(job(adam())))
+                .setEarlyStopping(new dev.trainingplatform.contract.EarlyStopping("validationLoss", null, 2, 1e9)).build();
+        Run whole = train(job, null);
+        assertThat(whole.epochs()).hasSize(3);
+        Training.EpochResult last = whole.epochs().get(2);
+        assertThat(last.last()).isTrue();
+        assertThat(last.stopReason()).startsWith("stopped early after epoch 3: validation loss did not improve for 2 epochs, best ")
+                .endsWith(" at epoch 1");
+        assertThat(whole.epochs().subList(0, 2)).allSatisfy(e -> assertThat(e.stopReason()).isNull());
+        // Resumed after epoch 2, it remembers that epoch 1 was the best: it stops after epoch 3 too.
+        Run resumed = train(job, whole.states().get(2));
+        assertThat(resumed.epochs()).hasSize(1);
+        assertThat(resumed.epochs().get(0).stopReason()).isEqualTo(last.stopReason());
+        assertThat(resumed.finalParameters()).isEqualTo(whole.finalParameters());
+    }
+
+    @Test
+    void keepBestMarksTheEpochsThatImproveTheMetricAndAResumedJobKeepsTheBestSoFar() {
+        TrainingJob job = TrainingJob.newBuilder(withValidation(job(adam())))
+                .setCheckpoint(new dev.trainingplatform.contract.CheckpointPolicy(0,
+                        new dev.trainingplatform.contract.BestCheckpoint("validationAccuracy", null))).build();
+        Run whole = train(job, null);
+        double best = Double.NEGATIVE_INFINITY;
+        for (Training.EpochResult e : whole.epochs()) {
+            assertThat(e.best()).as("epoch " + e.epoch() + " at " + e.validationAccuracy() + ", best so far " + best)
+                    .isEqualTo(e.validationAccuracy() > best);
+            best = Math.max(best, e.validationAccuracy());
+        }
+        assertThat(whole.epochs().get(0).best()).isTrue();
+        Run resumed = train(job, whole.states().get(2));
+        assertThat(resumed.epochs()).extracting(Training.EpochResult::best)
+                .containsExactlyElementsOf(whole.epochs().subList(2, 5).stream().map(Training.EpochResult::best).toList());
+        // A state written before the trackers existed (version 1) still resumes, knowing no best so far.
+        TrainingState v2 = whole.states().get(2);
+        TrainingState stripped = new TrainingState(v2.epoch(), v2.parameters(), v2.optimizerState());
+        assertThat(train(job, stripped).epochs().get(0).best()).isTrue();
+    }
+
     @Test
     void aJobWithAValidationSplitReportsItEveryEpochAndResumesOnTheSameSplit() {
         TrainingJob job = TrainingJob.newBuilder(job(adam()))

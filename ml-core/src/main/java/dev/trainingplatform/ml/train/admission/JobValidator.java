@@ -22,6 +22,7 @@ public final class JobValidator {
     public static void validate(TrainingJob job, JobLimits limits) {
         validateHyperparameters(job, limits);
         ValidationHoldout.check(job.getValidation());
+        TrainingPolicies.check(job);
         ModelSpec model = Presets.resolve(job.getModel());
         ModelFactory.checkLayerCount(model.getLayers(), limits.maxLayers());
         ModelFactory.checkLayerTypes(model.getLayers());

@@ -12,10 +12,12 @@ public record AdamHyperparameters(double learningRate, double beta1, double beta
         return new AdamHyperparameters(learningRate, beta1, beta2, weightDecay, epsilon);
     }
 
-    /** TorchScript assignments of the names {@link FusedAdam#UPDATE} reads, for a step compiled around it. */
+    /**
+     * TorchScript assignments of the names {@link FusedAdam#UPDATE} reads but {@code lr}, for a step
+     * compiled around it (the learning rate is an argument of the step: a schedule changes it).
+     */
     public String statements() {
-        return "lr = " + ScriptedModel.literal(learningRate) + "\n"
-                + "beta1 = " + ScriptedModel.literal(beta1) + "\n"
+        return "beta1 = " + ScriptedModel.literal(beta1) + "\n"
                 + "beta2 = " + ScriptedModel.literal(beta2) + "\n"
                 + "weight_decay = " + ScriptedModel.literal(weightDecay) + "\n"
                 + "eps = " + ScriptedModel.literal(epsilon) + "\n";

@@ -67,7 +67,7 @@ public final class FusedAdam implements ResumableOptimizer.FusedUpdate {
     private final ResumableOptimizer optimizer;
     private final List<Parameter> parameters;
     private final List<String> ids = new ArrayList<>();
-    private final AdamHyperparameters hyperparameters;
+    private AdamHyperparameters hyperparameters;
     private final NDManager counters;
     private final PtSymbolBlock module;
     private final IValue[] arguments;
@@ -147,6 +147,20 @@ public final class FusedAdam implements ResumableOptimizer.FusedUpdate {
 
     public AdamHyperparameters hyperparameters() {
         return hyperparameters;
+    }
+
+    /** The learning rate as the engine call takes it (an argument of the update and of CompiledStep's step). */
+    public IValue learningRateArgument() {
+        return arguments[5];
+    }
+
+    /** The learning rate of the updates from now on: a new engine argument; the old one is closed. */
+    void setLearningRate(float learningRate) {
+        AdamHyperparameters h = hyperparameters;
+        hyperparameters = new AdamHyperparameters(learningRate, h.beta1(), h.beta2(), h.weightDecay(), h.epsilon());
+        IValue old = arguments[5];
+        arguments[5] = IValue.from(hyperparameters.learningRate());
+        old.close();
     }
 
     /**

@@ -17,7 +17,8 @@ final class ResumableAdam extends ResumableOptimizer {
 
     private static final Logger LOG = LoggerFactory.getLogger(ResumableAdam.class);
 
-    private final float learningRate;
+    private float learningRate;
+    private FusedAdam fused;
     private final float beta1;
     private final float beta2;
     private final float epsilon;
@@ -28,6 +29,14 @@ final class ResumableAdam extends ResumableOptimizer {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
+    }
+
+    @Override
+    public void setLearningRate(float learningRate) {
+        this.learningRate = learningRate;
+        if (fused != null) {
+            fused.setLearningRate(learningRate);
+        }
     }
 
     @Override
@@ -55,7 +64,8 @@ final class ResumableAdam extends ResumableOptimizer {
             return null;
         }
         try {
-            return new FusedAdam(this, parameters, learningRate, beta1, beta2, epsilon, getWeightDecay());
+            fused = new FusedAdam(this, parameters, learningRate, beta1, beta2, epsilon, getWeightDecay());
+            return fused;
         } catch (EngineException | ClassCastException e) {
             LOG.warn("no fused Adam on this engine, updating parameter by parameter: {}", e.toString());
             return null;

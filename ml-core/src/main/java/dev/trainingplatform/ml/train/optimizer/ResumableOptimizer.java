@@ -41,6 +41,12 @@ public abstract class ResumableOptimizer extends Optimizer {
         super(new Settings().optWeightDecays(weightDecay));
     }
 
+    /**
+     * The learning rate of the updates from now on (a schedule sets it at each epoch's start), for this
+     * optimizer and the fused update it made.
+     */
+    public abstract void setLearningRate(float learningRate);
+
     /** How many arrays of the weight's shape the update keeps per parameter. */
     protected abstract int slotCount();
 

@@ -6,13 +6,18 @@ import ai.djl.ndarray.NDList;
 /** SGD with optional momentum as DJL's {@code Sgd} computes it, with a resumable momentum buffer. */
 final class ResumableSgd extends ResumableOptimizer {
 
-    private final float learningRate;
+    private float learningRate;
     private final float momentum;
 
     ResumableSgd(float learningRate, float momentum, float weightDecay) {
         super(weightDecay);
         this.learningRate = learningRate;
         this.momentum = momentum;
+    }
+
+    @Override
+    public void setLearningRate(float learningRate) {
+        this.learningRate = learningRate;
     }
 
     @Override

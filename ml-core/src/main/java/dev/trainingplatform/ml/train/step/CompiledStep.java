@@ -62,7 +62,8 @@ final class CompiledStep implements AutoCloseable {
     private final boolean crossEntropy;
     /**
      * The call's arguments: the batch and its labels (set for each call), then the update's four state
-     * lists, the fused Adam's own (built once: the same arrays, updated in place, for the whole run).
+     * lists, the fused Adam's own (built once: the same arrays, updated in place, for the whole run),
+     * then the learning rate (the fused Adam's, read at each call: a schedule changes it).
      */
     private final IValue[] arguments;
 
@@ -71,7 +72,7 @@ final class CompiledStep implements AutoCloseable {
         this.adam = adam;
         this.crossEntropy = crossEntropy;
         IValue[] state = adam.stateLists();
-        arguments = new IValue[2 + state.length];
+        arguments = new IValue[2 + state.length + 1];
         System.arraycopy(state, 0, arguments, 2, state.length);
     }
 
@@ -117,7 +118,7 @@ final class CompiledStep implements AutoCloseable {
 
     /**
      * The step's TorchScript: the batch, its labels, and the update's state as four lists (the
-     * weights, which the forward pass indexes, the first and second moments, the step counters).
+     * weights, which the forward pass indexes, the first and second moments, the step counters), and the learning rate.
      */
     static String source(ScriptedModel model, FusedAdam adam, boolean crossEntropy) {
         // No autograd: the gradients are the model's backward statements (ScriptedModel says why).
@@ -142,7 +143,7 @@ final class CompiledStep implements AutoCloseable {
                 class CompiledStep(Module):
                   __parameters__ = []
                   __buffers__ = []
-                  def forward(self: __torch__.CompiledStep, %s: Tensor, labels: Tensor, %s: List[Tensor], exp_avgs: List[Tensor], exp_avg_sqs: List[Tensor], steps: List[Tensor]) -> Tensor:
+                  def forward(self: __torch__.CompiledStep, %s: Tensor, labels: Tensor, %s: List[Tensor], exp_avgs: List[Tensor], exp_avg_sqs: List[Tensor], steps: List[Tensor], lr: float) -> Tensor:
                 %s""", ScriptedModel.INPUT, ScriptedModel.PARAMETERS, body.toString().indent(4));
     }
 
@@ -157,6 +158,7 @@ final class CompiledStep implements AutoCloseable {
         try (IValue x = IValue.from((PtNDArray) data); IValue y = IValue.from((PtNDArray) labels)) {
             arguments[0] = x;
             arguments[1] = y;
+            arguments[arguments.length - 1] = adam.learningRateArgument();
             JniUtils.setGraphExecutorOptimize(false);
             try (IValue result = IValueUtils.runMethod(module, "forward", arguments)) {
                 PtNDArray out = result.toTensor((PtNDManager) data.getManager());
@@ -169,6 +171,7 @@ final class CompiledStep implements AutoCloseable {
                 JniUtils.setGraphExecutorOptimize(ENGINE_GRAPH_OPTIMIZER);
                 arguments[0] = null;
                 arguments[1] = null;
+                arguments[arguments.length - 1] = null;
             }
         }
         boolean applied = figures[2] != 0;

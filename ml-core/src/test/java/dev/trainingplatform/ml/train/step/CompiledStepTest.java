@@ -60,6 +60,12 @@ class CompiledStepTest {
 
     private static Run train(List<Layer> layers, Shape sampleShape, LossType lossType, OptimizerSpec optimizerSpec,
                              List<Batch> batches, boolean compiled) {
+        return train(layers, sampleShape, lossType, optimizerSpec, batches, compiled, null);
+    }
+
+    /** @param learningRates the rate set before each step (a schedule's changes between epochs), or null */
+    private static Run train(List<Layer> layers, Shape sampleShape, LossType lossType, OptimizerSpec optimizerSpec,
+                             List<Batch> batches, boolean compiled, float[] learningRates) {
         String previous = System.setProperty(CompiledStep.SWITCH, String.valueOf(compiled));
         try {
             ModelFactory.BuiltModel built = ModelFactory.build(layers, sampleShape);
@@ -77,7 +83,11 @@ class CompiledStepTest {
                     List<Float> losses = new ArrayList<>();
                     List<Long> correct = new ArrayList<>();
                     try (GuardedStep step = new GuardedStep(trainer, optimizer, lossType, output, layers)) {
-                        for (Batch b : batches) {
+                        for (int n = 0; n < batches.size(); n++) {
+                            Batch b = batches.get(n);
+                            if (learningRates != null) {
+                                optimizer.setLearningRate(learningRates[n]);
+                            }
                             GuardedStep.EpochTotals totals = new GuardedStep.EpochTotals(lossType != LossType.MSE);
                             boolean applied = step.run(new NDList(data.create(b.features(), batchShape)),
                                     new NDList(data.create(b.labels())), totals);
@@ -124,6 +134,26 @@ class CompiledStepTest {
     private static OptimizerSpec adam(double learningRate, double weightDecay) {
         return OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(learningRate)
                 .setWeightDecay(weightDecay).build();
+    }
+
+    @Test
+    void aLearningRateChangedBetweenStepsIsTheOneTheCompiledStepUses() {
+        List<Layer> layers = List.of(Presets.layer("dense", "units", 16L), Presets.layer("relu"),
+                Presets.layer("dense", "units", 3L));
+        List<Batch> batches = batches(12, 16, 8, x -> (float) (x[0] > 0 ? (x[1] > 0 ? 0 : 1) : 2), 5, 1f);
+        float[] rates = new float[12];
+        for (int i = 0; i < rates.length; i++) {
+            rates[i] = i < 4 ? 1e-2f : i < 8 ? 1e-3f : 5e-2f;
+        }
+        OptimizerSpec spec = adam(1e-2, 0);
+        Run compiled = train(layers, new Shape(8), LossType.SOFTMAX_CROSS_ENTROPY, spec, batches, true, rates);
+        Run operations = train(layers, new Shape(8), LossType.SOFTMAX_CROSS_ENTROPY, spec, batches, false, rates);
+        assertSameTraining(compiled, operations, 1e-5f);
+        // The change took effect: a step's loss is measured before its update, so at the constant rate
+        // the losses are the same up to the fifth step (its update the first at the new rate) and differ after.
+        Run constant = train(layers, new Shape(8), LossType.SOFTMAX_CROSS_ENTROPY, spec, batches, true, null);
+        assertThat(constant.losses().subList(0, 5)).isEqualTo(compiled.losses().subList(0, 5));
+        assertThat(constant.losses().get(5)).isNotEqualTo(compiled.losses().get(5));
     }
 
     @Test
