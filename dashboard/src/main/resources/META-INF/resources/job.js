@@ -53,6 +53,7 @@
         td.className = "num";
         td.textContent = fmt(v, d);
       }
+      row.insertCell().textContent = m.best ? "best" : "";
     }
   }
 
@@ -87,6 +88,10 @@
     if (!old || m.attempt >= old.attempt) epochs.set(m.epoch, m);
     totalEpochs = m.totalEpochs;
     $("progress").textContent = m.epoch + "/" + m.totalEpochs;
+    if (m.stopReason) {
+      $("stopped").hidden = false;
+      $("stopped").textContent = m.stopReason;
+    }
     $("eta").textContent = duration(m.etaMs);
     drawCurves();
   }

@@ -27,7 +27,11 @@ final class JobCheckpoints {
 
     private static final AvroCodec<Checkpoint> CHECKPOINTS = AvroCodec.of(Checkpoint.class);
 
-    /** Which checkpoint: by id, the best by validation loss, or (neither) the final one of the latest attempt. */
+    /**
+     * Which checkpoint: by id; the best (the latest checkpoint marked best by the job's
+     * checkpoint.keepBest, else the one of the epoch with the lowest validation loss); or (neither) the
+     * final one of the latest attempt.
+     */
     record Choice(String checkpointId, boolean best) {}
 
     private JobCheckpoints() {}
@@ -39,11 +43,6 @@ final class JobCheckpoints {
             if (m.getValidationLoss() != null) {
                 validationLoss.put(m.getEpoch(), m.getValidationLoss());
             }
-        }
-        if (choice.best() && validationLoss.isEmpty()) {
-            throw new CliException(CliException.INVALID_INPUT, "job '" + jobId + "' has no validation metrics: --best "
-                    + "takes the checkpoint of the epoch with the lowest validation loss, which needs a job with a "
-                    + "validation split (\"validation\": {\"fraction\": 0.1}); name a checkpoint with --checkpoint ID");
         }
         Checkpoint chosen = null;
         List<String> seen = new ArrayList<>();
@@ -86,6 +85,12 @@ final class JobCheckpoints {
                 }
             }
         }
+        if (chosen == null && choice.best() && validationLoss.isEmpty()) {
+            throw new CliException(CliException.INVALID_INPUT, "job '" + jobId + "' has no checkpoint marked best and no "
+                    + "validation metrics: --best takes the checkpoint the job's checkpoint.keepBest marked, else the one "
+                    + "of the epoch with the lowest validation loss, and either needs a job with a validation split "
+                    + "(\"validation\": {\"fraction\": 0.1}); name a checkpoint with --checkpoint ID");
+        }
         if (chosen == null) {
             String which = choice.checkpointId() != null ? "no checkpoint '" + choice.checkpointId() + "'"
                     : choice.best() ? "no checkpoint of an epoch with a validation loss" : "no checkpoint";
@@ -102,6 +107,11 @@ final class JobCheckpoints {
             return choice.checkpointId().equals(c.getCheckpointId());
         }
         if (choice.best()) {
+            // A checkpoint the job marked best beats any other; the latest of them wins.
+            if (c.getBest() || current != null && current.getBest()) {
+                return c.getBest() && (current == null || !current.getBest() || c.getAttempt() > current.getAttempt()
+                        || c.getAttempt() == current.getAttempt() && c.getEpoch() >= current.getEpoch());
+            }
             Double loss = validationLoss.get(c.getEpoch());
             if (loss == null) {
                 return false;

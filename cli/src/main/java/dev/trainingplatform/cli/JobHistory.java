@@ -44,6 +44,18 @@ record JobHistory(String jobId, JobStatus lastStatus, List<EpochMetrics> epochs,
         return best;
     }
 
+    /** The evaluation of the latest checkpoint the job marked best (checkpoint.keepBest); null if none. */
+    EvaluationResult bestEvaluation() {
+        EvaluationResult best = null;
+        for (EvaluationResult r : evaluations) {
+            if (r.getBestCheckpoint() && (best == null || r.getAttempt() > best.getAttempt()
+                    || r.getAttempt() == best.getAttempt() && r.getEpoch() >= best.getEpoch())) {
+                best = r;
+            }
+        }
+        return best;
+    }
+
     String state() {
         return lastStatus == null ? "submitted, not started" : lastStatus.getState().toString();
     }

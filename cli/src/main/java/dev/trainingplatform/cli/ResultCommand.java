@@ -18,6 +18,15 @@ final class ResultCommand extends KafkaCommand {
             throw new CliException(CliException.NOT_FOUND, "job '" + jobId + "' has no evaluation yet (" + history.state() + ")");
         }
         out().print(ResultPrinter.evaluation(result));
+        EvaluationResult best = history.bestEvaluation();
+        if (best != null && !best.getCheckpointId().equals(result.getCheckpointId())) {
+            // The job kept a best checkpoint before its last one: its evaluation too.
+            out().println();
+            out().println("best checkpoint (checkpoint.keepBest):");
+            out().print(ResultPrinter.evaluation(best));
+        } else if (best != null) {
+            out().println("(the final checkpoint is also the best one)");
+        }
         return result.getError() == null ? 0 : CliException.JOB_FAILED;
     }
 }

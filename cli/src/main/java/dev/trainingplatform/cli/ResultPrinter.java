@@ -16,6 +16,8 @@ final class ResultPrinter {
         String line = String.format(Locale.ROOT, "[status] %s %s", s.getJobId(), s.getState());
         if (s.getErrorCode() != null) {
             line += " " + s.getErrorCode() + ": " + s.getMessage();
+        } else if (s.getState() == dev.trainingplatform.contract.JobState.SUCCEEDED && s.getMessage() != null) {
+            line += ": " + s.getMessage(); // stopped early, and why
         }
         return line;
     }
@@ -32,8 +34,20 @@ final class ResultPrinter {
         if (m.getTestAccuracy() != null) {
             b.append(String.format(Locale.ROOT, "  test accuracy %.4f", m.getTestAccuracy()));
         }
+        if (m.getValidationLoss() != null) {
+            b.append(String.format(Locale.ROOT, "  val loss %.4f", m.getValidationLoss()));
+        }
+        if (m.getValidationAccuracy() != null) {
+            b.append(String.format(Locale.ROOT, "  val accuracy %.4f", m.getValidationAccuracy()));
+        }
+        if (m.getBest()) {
+            b.append("  (best)");
+        }
         b.append(String.format(Locale.ROOT, "  %.1f s  %.0f samples/s  ETA %.0f s", m.getEpochDurationMs() / 1000.0,
                 m.getSamplesPerSecond(), m.getEtaMs() / 1000.0));
+        if (m.getStopReason() != null) {
+            b.append(System.lineSeparator()).append("  ").append(m.getStopReason());
+        }
         return b.toString();
     }
 

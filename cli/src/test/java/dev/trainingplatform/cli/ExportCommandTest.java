@@ -111,7 +111,7 @@ class ExportCommandTest {
     }
 
     @Test
-    void bestTakesTheCheckpointOfTheEpochWithTheLowestValidationLoss() throws Exception {
+    void bestTakesTheCheckpointMarkedBestElseTheEpochWithTheLowestValidationLoss() throws Exception {
         String job = job();
         DatasetSpec regression = DatasetSpec.newBuilder().setName("synthetic-regression").build();
         double[] validationLoss = {0.5, 0.3, 0.4};
@@ -128,6 +128,23 @@ class ExportCommandTest {
         assertThat(card.get("epoch")).isEqualTo(2);
         assertThat(((Map<?, ?>) card.get("metrics")).get("validationLoss")).isEqualTo(0.3);
         assertThat(card.get("vocabulary")).isNull();
+
+        // A checkpoint the job marked best (checkpoint.keepBest) wins over the validation-loss rule.
+        String marked = job();
+        for (int e = 1; e <= 3; e++) {
+            byte[] parameters = parameters(REGRESSION_MODEL, new Shape(1));
+            harness.publish(Topics.CHECKPOINTS, marked, Checkpoint.newBuilder().setJobId(marked)
+                    .setCheckpointId(marked + "/epoch-" + e).setEpoch(e).setTotalEpochs(3).setFinalCheckpoint(e == 3)
+                    .setBest(e == 1).setBestMetric(e == 1 ? 0.9 : null)
+                    .setModel(ModelSpec.newBuilder().setLayers(REGRESSION_MODEL).build()).setDataset(regression)
+                    .setLoss(LossType.MSE).setParameterCount(ModelFactory.build(REGRESSION_MODEL, new Shape(1)).parameterCount())
+                    .setParameters(ByteBuffer.wrap(parameters)).setParametersSha256(Sha256.of(parameters))
+                    .setInputShape(List.of(1L)).setTimestamp(Instant.now()).build());
+            metrics(marked, e, validationLoss[e - 1]);
+        }
+        CliHarness.Run keptBest = harness.cliOnBroker("export", marked, "--best", "--out", dir.resolve("kept.pt").toString());
+        assertThat(keptBest.exitCode()).as(keptBest.err()).isZero();
+        assertThat(keptBest.out()).contains(marked + "/epoch-1 (epoch 1");
 
         CliHarness.Run named = harness.cliOnBroker("export", job, "--checkpoint", job + "/epoch-1",
                 "--out", dir.resolve("first.pt").toString());
@@ -215,7 +232,7 @@ class ExportCommandTest {
         ImageIO.write(new BufferedImage(30, 30, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
 
         assertFails(harness.cliOnBroker("export", job, "--best", "--out", dir.resolve("m.pt").toString()), 2,
-                "has no validation metrics");
+                "has no checkpoint marked best and no validation metrics");
         assertFails(harness.cliOnBroker("export", job, "--checkpoint", "nope", "--out", dir.resolve("m.pt").toString()),
                 3, "no checkpoint 'nope'", job + "/epoch-1");
         assertFails(harness.cliOnBroker("predict", job, "--input", csv.toString()), 2, "line 1 has 2 values",

@@ -178,12 +178,12 @@ class JobThroughBothServicesTest {
         PythonRun run = pythonClient("submit", "--preset", "fashion-mnist", "--epochs", "1", "--no-workarounds",
                 "--watch", "--timeout", "60");
         assertThat(run.exitCode()).as(run.output()).isEqualTo(1);
-        // What python3-avro 1.11 computes for TrainingJob v3 (it keeps submittedAt's logical type in
+        // What python3-avro 1.11 computes for TrainingJob v4 (it keeps submittedAt's logical type in
         // the canonical form); the trainer names the fingerprints it knows, the current one last.
         var versions = dev.trainingplatform.contract.SchemaHistory.versions("TrainingJob");
         String current = "v" + versions.size() + " (current) " + dev.trainingplatform.contract.SchemaHistory.hex(
                 dev.trainingplatform.contract.SchemaHistory.fingerprint(versions.get(versions.size() - 1)));
-        assertThat(run.output()).contains("FAILED (attempt 1): INVALID_JOB").contains("unknown writer schema fingerprint 66511ba5ac9094be")
+        assertThat(run.output()).contains("FAILED (attempt 1): INVALID_JOB").contains("unknown writer schema fingerprint 51faa90a56877b88")
                 .contains(current).contains("Python's avro package");
     }
 
@@ -293,6 +293,53 @@ class JobThroughBothServicesTest {
                 assertThat(p.waitFor()).as(printed).isZero();
                 assertThat(printed).isEqualTo(predicted.toString());
             }
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "\n" + logs(), e);
+        }
+    }
+
+    /**
+     * Early stopping and the best checkpoint through both services: the job stops after epoch 2 (no
+     * validation loss beats epoch 1's by 1e9), its best (epoch 1, by validation accuracy) and final
+     * (epoch 2) checkpoints are both evaluated, and
+     * {@code platform-cli result} shows both; {@code export --best} takes the one marked best.
+     */
+    @Test
+    void aJobStoppedEarlyHasItsBestAndItsLastCheckpointEvaluated() throws Exception {
+        TrainingJob job = job().setEpochs(6).setBatchSize(4)
+                .setValidation(dev.trainingplatform.contract.ValidationSplit.newBuilder().setCount(60).build())
+                .setEarlyStopping(new dev.trainingplatform.contract.EarlyStopping("validationLoss", null, 1, 1e9))
+                .setCheckpoint(new dev.trainingplatform.contract.CheckpointPolicy(0,
+                        new dev.trainingplatform.contract.BestCheckpoint("validationAccuracy", null)))
+                .build();
+        client.submit(job);
+        try {
+            List<EvaluationResult> results = client.await(Topics.EVALUATIONS, EvaluationResult.class, job.getJobId(),
+                    r -> r.size() >= 2, WAIT);
+            assertThat(results).extracting(EvaluationResult::getEpoch).containsExactlyInAnyOrder(1, 2);
+            EvaluationResult best = results.stream().filter(r -> r.getEpoch() == 1).findFirst().orElseThrow();
+            EvaluationResult last = results.stream().filter(r -> r.getEpoch() == 2).findFirst().orElseThrow();
+            List<EpochMetrics> metrics = client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 2, WAIT);
+            assertThat(metrics.get(1).getStopReason()).startsWith("stopped early after epoch 2");
+            // The generated images are easy: in batches of 4 the first epoch already classifies every
+            // validation image, so no later epoch can beat it on validation accuracy.
+            assertThat(metrics.get(0).getValidationAccuracy()).as("the job's setup, not the platform").isEqualTo(1.0);
+            assertThat(metrics).extracting(EpochMetrics::getBest).containsExactly(true, false);
+            assertThat(best.getBestCheckpoint()).isTrue();
+            assertThat(best.getFinalCheckpoint()).isFalse();
+            assertThat(last.getFinalCheckpoint()).isTrue();
+            assertThat(last.getBestCheckpoint()).isFalse();
+            assertThat(best.getError()).isNull();
+            assertThat(last.getError()).isNull();
+
+            CliProcess.Run result = cli("result", job.getJobId());
+            assertThat(result.exitCode()).as(result.output()).isZero();
+            assertThat(result.output()).contains(last.getCheckpointId(), "best checkpoint (checkpoint.keepBest):",
+                    best.getCheckpointId());
+            CliProcess.Run export = cli("export", job.getJobId(), "--best", "--out",
+                    work.resolve("best-" + job.getJobId() + ".pt").toString());
+            assertThat(export.exitCode()).as(export.output()).isZero();
+            assertThat(export.output()).contains("exported " + best.getCheckpointId() + " (epoch 1");
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "\n" + logs(), e);
         }

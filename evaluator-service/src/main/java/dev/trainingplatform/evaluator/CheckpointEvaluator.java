@@ -44,7 +44,8 @@ public class CheckpointEvaluator {
                 .setCheckpointId(checkpoint.getCheckpointId())
                 .setAttempt(checkpoint.getAttempt())
                 .setEpoch(checkpoint.getEpoch())
-                .setFinalCheckpoint(checkpoint.getFinalCheckpoint());
+                .setFinalCheckpoint(checkpoint.getFinalCheckpoint())
+                .setBestCheckpoint(checkpoint.getBest());
         LOG.infof("evaluating %s", checkpoint.getCheckpointId());
         try {
             if (checkpoint.getEvaluationBatchSize() < 1) {

@@ -118,6 +118,19 @@ class EvaluatorFlowTest {
     }
 
     @Test
+    void aBestCheckpointsEvaluationIsMarkedBestAndOthersAreNot() {
+        String best = "best-" + UUID.randomUUID();
+        String plain = "plain-" + UUID.randomUUID();
+        send(checkpoint(best).setFinalCheckpoint(false).setBest(true).setBestMetric(0.3).build());
+        send(checkpoint(plain).build());
+        EvaluationResult b = resultFor(best);
+        assertThat(b.getError()).isNull();
+        assertThat(b.getBestCheckpoint()).isTrue();
+        assertThat(b.getFinalCheckpoint()).isFalse();
+        assertThat(resultFor(plain).getBestCheckpoint()).isFalse();
+    }
+
+    @Test
     void parametersThatDoNotMatchTheirDigestAreRefused() {
         String jobId = "tampered-" + UUID.randomUUID();
         byte[] tampered = trainedParameters.clone();

@@ -3,6 +3,7 @@ package dev.trainingplatform.trainer;
 import dev.trainingplatform.contract.Checkpoint;
 import dev.trainingplatform.ml.checkpoint.BlobStore;
 import dev.trainingplatform.ml.checkpoint.Sha256;
+import dev.trainingplatform.ml.train.Training;
 import dev.trainingplatform.ml.train.admission.TrainingPlan;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
@@ -29,7 +30,9 @@ public class CheckpointPublisher {
     @Inject
     TrainerConfig config;
 
-    public Checkpoint publish(TrainingPlan plan, int attempt, int epoch, byte[] parameters) {
+    /** The checkpoint after {@code result}'s epoch: final after the job's last epoch, best where it improved. */
+    public Checkpoint publish(TrainingPlan plan, int attempt, Training.EpochResult result, byte[] parameters) {
+        int epoch = result.epoch();
         String jobId = plan.job().getJobId();
         String checkpointId = jobId + (attempt > 1 ? "/attempt-" + attempt : "") + "/epoch-" + epoch;
         String sha = Sha256.of(parameters);
@@ -39,7 +42,9 @@ public class CheckpointPublisher {
                 .setAttempt(attempt)
                 .setEpoch(epoch)
                 .setTotalEpochs(plan.job().getEpochs())
-                .setFinalCheckpoint(epoch == plan.job().getEpochs())
+                .setFinalCheckpoint(result.last())
+                .setBest(result.best())
+                .setBestMetric(result.best() ? bestMetric(plan, result) : null)
                 .setModel(plan.model())
                 .setDataset(plan.job().getDataset())
                 .setLoss(plan.job().getLoss())
@@ -59,6 +64,12 @@ public class CheckpointPublisher {
         Checkpoint checkpoint = c.build();
         checkpoints.sendMessageAndAwait(KafkaRecord.of(jobId, checkpoint));
         return checkpoint;
+    }
+
+    /** The value of the job's checkpoint.keepBest metric in this epoch. */
+    private static Double bestMetric(TrainingPlan plan, Training.EpochResult result) {
+        return plan.job().getCheckpoint().getKeepBest().getMetric().equals("validationAccuracy")
+                ? result.validationAccuracy() : result.validationLoss();
     }
 
     /** Parameter files, named by their digest, in the directory the evaluators read. */

@@ -32,6 +32,7 @@ final class EpochPublisher implements Training.Observer {
     private long lastResumePoint = System.nanoTime();
     private int epochsDone;
     private boolean savedResumePoint;
+    private String stopReason;
 
     /**
      * @param stop true stops training after the current batch (cancelled, or the job is no longer held)
@@ -62,10 +63,12 @@ final class EpochPublisher implements Training.Observer {
         epochsDone = epoch.epoch();
         sinks.progress().epochFinished(epoch.epoch());
         sinks.trainerMetrics().epochFinished(epoch.durationMs(), epoch.trainSamples());
-        boolean last = epoch.epoch() == epoch.totalEpochs();
-        boolean checkpoint = last || checkpointEvery > 0 && epoch.epoch() % checkpointEvery == 0;
+        stopReason = epoch.stopReason();
+        boolean last = epoch.last();
+        // One checkpoint per epoch at most: the last, the periodic and the best one may be the same.
+        boolean checkpoint = last || epoch.best() || checkpointEvery > 0 && epoch.epoch() % checkpointEvery == 0;
         if (checkpoint) {
-            sinks.checkpoints().publish(plan, attempt, epoch.epoch(), snapshot.parameters());
+            sinks.checkpoints().publish(plan, attempt, epoch, snapshot.parameters());
         }
         boolean due = !resumeInterval.isZero() && System.nanoTime() - lastResumePoint >= resumeInterval.toNanos();
         if (!last && (checkpoint || due)) {
@@ -87,6 +90,11 @@ final class EpochPublisher implements Training.Observer {
 
     int epochsDone() {
         return epochsDone;
+    }
+
+    /** Why early stopping ended the job after its last published epoch; null where it did not. */
+    String stopReason() {
+        return stopReason;
     }
 
     /** Whether this attempt saved a resume point (to be discarded when the job ends). */

@@ -194,7 +194,7 @@ public class JobRunner {
                 trainerMetrics.jobCancelled();
                 return true;
             }
-            status.publish(jobId, attempt, JobState.SUCCEEDED, epochsDone);
+            status.succeeded(jobId, attempt, epochsDone, publisher.stopReason());
             trainerMetrics.jobSucceeded();
         } catch (JobRejectedException e) {
             status.failed(jobId, attempt, e.code(), e.getMessage(), publisher == null ? epochsDone : publisher.epochsDone());

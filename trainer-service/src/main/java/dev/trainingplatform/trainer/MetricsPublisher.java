@@ -36,6 +36,8 @@ public class MetricsPublisher {
                 .setValidationLoss(r.validationLoss())
                 .setValidationAccuracy(r.validationAccuracy())
                 .setLearningRate(r.learningRate())
+                .setBest(r.best())
+                .setStopReason(r.stopReason())
                 .setSamplesPerSecond(r.trainSamples() / seconds)
                 .setEpochDurationMs(r.durationMs())
                 .setElapsedMs(r.elapsedMs())

@@ -29,6 +29,11 @@ public class StatusPublisher {
         send(status(jobId, attempt, state, epochsCompleted).build());
     }
 
+    /** SUCCEEDED, saying why it ended before its last epoch where early stopping ended it (null otherwise). */
+    public void succeeded(String jobId, int attempt, int epochsCompleted, String message) {
+        send(status(jobId, attempt, JobState.SUCCEEDED, epochsCompleted).setMessage(message).build());
+    }
+
     public void running(String jobId, int attempt, int epochsCompleted, String message) {
         send(status(jobId, attempt, JobState.RUNNING, epochsCompleted).setMessage(message).build());
     }

@@ -201,7 +201,35 @@ class BadInputTest {
                 bad("label out of range", j -> j.setDataset(at(unchecked(() -> variant("label", "train-labels-idx1-ubyte",
                         badLabel)))), ErrorCode.DATA_CORRUPT, "label"),
                 bad("corrupt gzip", j -> j.setDataset(at(unchecked(() -> variant("gzip", "train-images-idx3-ubyte.gz",
-                        "not gzip at all".getBytes(StandardCharsets.UTF_8))))), ErrorCode.DATA_CORRUPT, "train-images"));
+                        "not gzip at all".getBytes(StandardCharsets.UTF_8))))), ErrorCode.DATA_CORRUPT, "train-images"),
+                // Early stopping, the best checkpoint, the learning-rate schedule (TrainingJob v4).
+                bad("early stopping on an unknown metric", j -> validated(j).setEarlyStopping(
+                        new dev.trainingplatform.contract.EarlyStopping("valLoss", null, 2, 0.0)),
+                        ErrorCode.INVALID_HYPERPARAMETER, "earlyStopping.metric must be one of [validationLoss, validationAccuracy], got 'valLoss'"),
+                bad("early stopping on the test split", j -> validated(j).setEarlyStopping(
+                        new dev.trainingplatform.contract.EarlyStopping("testLoss", null, 2, 0.0)),
+                        ErrorCode.INVALID_HYPERPARAMETER, "the test split only measures the final model"),
+                bad("early stopping with patience 0", j -> validated(j).setEarlyStopping(
+                        new dev.trainingplatform.contract.EarlyStopping("validationLoss", null, 0, 0.0)),
+                        ErrorCode.INVALID_HYPERPARAMETER, "earlyStopping.patience must be at least 1, got 0"),
+                bad("early stopping without a validation split", j -> j.setEarlyStopping(
+                        new dev.trainingplatform.contract.EarlyStopping("validationLoss", null, 2, 0.0)),
+                        ErrorCode.INVALID_HYPERPARAMETER, "earlyStopping.metric is measured on a validation split, and the job has none"),
+                bad("a best checkpoint by an unknown metric", j -> validated(j).setCheckpoint(
+                        new dev.trainingplatform.contract.CheckpointPolicy(0, new dev.trainingplatform.contract.BestCheckpoint("f1", null))),
+                        ErrorCode.INVALID_HYPERPARAMETER, "checkpoint.keepBest.metric must be one of"),
+                bad("a step schedule with gamma 0", j -> j.setOptimizer(OptimizerSpec.newBuilder(j.getOptimizer()).setSchedule(
+                        new dev.trainingplatform.contract.LearningRateSchedule(dev.trainingplatform.contract.ScheduleType.STEP, 1, 0.0, 0, 0.0)).build()),
+                        ErrorCode.INVALID_HYPERPARAMETER, "optimizer.schedule.gamma must be in (0, 1], got 0.0"),
+                bad("a warm-up as long as the job", j -> j.setOptimizer(OptimizerSpec.newBuilder(j.getOptimizer()).setSchedule(
+                        new dev.trainingplatform.contract.LearningRateSchedule(dev.trainingplatform.contract.ScheduleType.COSINE, 1, 0.1,
+                                j.getEpochs(), 0.0)).build()),
+                        ErrorCode.INVALID_HYPERPARAMETER, "optimizer.schedule.warmupEpochs must be from 0 to epochs - 1"));
+    }
+
+    /** The job with a validation split, which early stopping and the best checkpoint need. */
+    static TrainingJob.Builder validated(TrainingJob.Builder job) {
+        return job.setValidation(dev.trainingplatform.contract.ValidationSplit.newBuilder().setFraction(0.2).build());
     }
 
     /** A copy of the good files with {@code file} replaced by {@code head} in a sparse file of {@code size} bytes. */
@@ -280,10 +308,12 @@ class BadInputTest {
         onlyId.put("jobId", "partial");
         ByteArrayOutputStream partialBytes = new ByteArrayOutputStream();
         new BinaryMessageEncoder<GenericRecord>(GenericData.get(), partial).encode(onlyId, partialBytes);
-        // The last field is the priority (v3): index 1 (NORMAL) is the byte 02; 0E claims index 7 of 3 symbols.
+        // The priority (v3) comes before the early stopping union (v4, null: 00): index 1 (NORMAL) is the
+        // byte 02 second from the end; 0E claims index 7 of 3 symbols.
         byte[] badPriority = valid.clone();
-        assertThat(badPriority[badPriority.length - 1]).isEqualTo((byte) 2);
-        badPriority[badPriority.length - 1] = 0x0E;
+        assertThat(badPriority[badPriority.length - 2]).isEqualTo((byte) 2);
+        assertThat(badPriority[badPriority.length - 1]).isEqualTo((byte) 0);
+        badPriority[badPriority.length - 2] = 0x0E;
         return Stream.of(
                 Arguments.of("priority outside HIGH, NORMAL, LOW", badPriority, ""),
                 Arguments.of("not Avro at all", "{\"jobId\": \"json\"}".getBytes(StandardCharsets.UTF_8), "marker"),

@@ -437,6 +437,40 @@ class TrainerFlowTest {
     }
 
     @Test
+    void aJobStoppedEarlySucceedsSayingWhyAndItsBestAndLastCheckpointsArePublished() {
+        // Nothing improves on epoch 1 by 1e9: the patience of 1 runs out after epoch 2 of 5.
+        TrainingJob job = job().setEpochs(5)
+                .setValidation(dev.trainingplatform.contract.ValidationSplit.newBuilder().setCount(60).build())
+                .setEarlyStopping(new dev.trainingplatform.contract.EarlyStopping("validationLoss", null, 1, 1e9))
+                .setCheckpoint(new dev.trainingplatform.contract.CheckpointPolicy(0,
+                        new dev.trainingplatform.contract.BestCheckpoint("validationLoss", null)))
+                .setOptimizer(OptimizerSpec.newBuilder().setType(OptimizerType.ADAM).setLearningRate(1e-3)
+                        .setSchedule(dev.trainingplatform.contract.LearningRateSchedule.newBuilder()
+                                .setType(dev.trainingplatform.contract.ScheduleType.STEP).setGamma(0.5).build()).build())
+                .build();
+        client.submit(job);
+        JobStatus end = terminal(job.getJobId());
+        assertThat(end.getState()).isEqualTo(JobState.SUCCEEDED);
+        assertThat(end.getEpochsCompleted()).isEqualTo(2);
+        assertThat(end.getMessage()).startsWith("stopped early after epoch 2: validation loss did not improve for 1 epoch, best ");
+        List<EpochMetrics> metrics = client.await(Topics.METRICS, EpochMetrics.class, job.getJobId(), m -> m.size() >= 2, WAIT);
+        assertThat(metrics).extracting(EpochMetrics::getEpoch).containsExactly(1, 2);
+        assertThat(metrics).extracting(EpochMetrics::getLearningRate).containsExactly(1e-3, 5e-4);
+        // keepBest counts any improvement (early stopping asked for more than 1e9): epoch 2 is best if its loss is lower.
+        boolean secondBest = metrics.get(1).getValidationLoss() < metrics.get(0).getValidationLoss();
+        assertThat(metrics).extracting(EpochMetrics::getBest).containsExactly(true, secondBest);
+        assertThat(metrics.get(0).getStopReason()).isNull();
+        assertThat(metrics.get(1).getStopReason()).isEqualTo(end.getMessage());
+        List<Checkpoint> checkpoints = client.await(Topics.CHECKPOINTS, Checkpoint.class, job.getJobId(),
+                c -> c.size() >= 2, WAIT);
+        assertThat(checkpoints).extracting(Checkpoint::getEpoch).containsExactly(1, 2);
+        assertThat(checkpoints).extracting(Checkpoint::getBest).containsExactly(true, secondBest);
+        assertThat(checkpoints).extracting(Checkpoint::getFinalCheckpoint).containsExactly(false, true);
+        assertThat(checkpoints.get(0).getBestMetric()).isEqualTo(metrics.get(0).getValidationLoss());
+        assertThat(checkpoints.get(1).getBestMetric()).isEqualTo(secondBest ? metrics.get(1).getValidationLoss() : null);
+    }
+
+    @Test
     void checkpointPolicyPublishesEveryNthEpochAndTheLast() {
         TrainingJob job = job().setEpochs(3).setCheckpoint(
                 dev.trainingplatform.contract.CheckpointPolicy.newBuilder().setEveryEpochs(2).build()).build();
