@@ -1,0 +1,50 @@
+package dev.trainingplatform.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The table benchmarks/run prints (benchmarks/python/summarize.py): medians, ratios and each side's slowest round. */
+class RoundSummaryTest {
+
+    @TempDir
+    Path dir;
+
+    private String summarize(String rounds) throws Exception {
+        Path file = Files.writeString(dir.resolve("rounds.txt"), rounds);
+        Path script = Path.of(System.getProperty("user.dir")).resolve("python/summarize.py");
+        String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
+        Process p = new ProcessBuilder(python, script.toString(), file.toString(), "3", "2").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+
+    @Test
+    void aSlowRoundBelowTheReferencesIsNamedWithBothFigures() throws Exception {
+        // The CIFAR-10 run: ours 2 202 and 1 892 (and a fast 2 957) against PyTorch's ~2 300.
+        String out = summarize("cifar10 2202 2 2338 1500\ncifar10 2957 2 2339 1400\ncifar10 1892 2 2283 1300\n"
+                + "imdb 900 2 640 500\nimdb 880 2 650 510\nimdb 910 2 645 505\n");
+        assertThat(out).contains("| cifar10 | 2202 [2] | 1892, 1892 | 2338 | 1400 | 2283 | **0.94x** (0.83-1.26) against 2 thread(s)");
+        assertThat(out).contains("| imdb | 900 [2] | 880, 880 | 645 | 505 | 640 | **1.41x** (1.35-1.41)");
+        assertThat(out).contains("Our slowest round is below the reference's slowest: cifar10 (1892 < 2283).")
+                .contains("Our slowest round is below the reference's median: cifar10 (1892 < 2338).")
+                .doesNotContain("imdb (");
+    }
+
+    @Test
+    void whenEverySlowestRoundIsAheadItSaysSo() throws Exception {
+        String out = summarize("fashion-mnist 5000 2 3000 3500\nfashion-mnist 5200 2 3100 3400\nfashion-mnist 5100 2 2900 3600\n");
+        // The reference's faster configuration here is one thread (median 3 500).
+        assertThat(out).contains("| fashion-mnist | 5100 [2] | 5000, 5000 | 3000 | 3500 | 3400 |")
+                .contains("against 1 thread(s)")
+                .contains("Our slowest round is at or above the reference's slowest on every workload.")
+                .contains("Our slowest round is at or above the reference's median on every workload.");
+    }
+}
