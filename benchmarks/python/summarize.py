@@ -1,7 +1,9 @@
-"""The table benchmarks/run prints from its rounds: python3 summarize.py ROUNDS_FILE ROUNDS THREADS.
+"""The table benchmarks/run prints from its rounds: python3 summarize.py ROUNDS_FILE ROUNDS THREADS [GEMM_FLOPS].
 
-Each line of ROUNDS_FILE is one round of one workload: "workload ours_sps ours_threads ref_sps ref_one_sps"
-(samples/s: ours, the reference on THREADS threads, the reference on one thread). Per workload: the
+Each line of ROUNDS_FILE is one round of one workload: "workload ours_sps ours_threads ref_sps ref_one_sps
+[flops_per_sample]" (samples/s: ours, the reference on THREADS threads, the reference on one thread; the
+training step's matrix work per sample, ModelFlops). With GEMM_FLOPS (the machine's measured float32
+matrix-multiply rate) and flops_per_sample, a roofline column: our median's FLOP/s and its share of GEMM. Per workload: the
 medians, the ratio of record (each round's ours over the same round's reference at the reference's
 faster thread count) with its range, and each side's spread: the slowest round and p10 (the same as the
 slowest below ten rounds). A line after the table names every workload whose slowest round of ours is
@@ -17,14 +19,16 @@ def p10(values):
     return ordered[int(0.1 * (len(ordered) - 1))]
 
 
-def main(path, rounds, threads):
+def main(path, rounds, threads, gemm=None):
     rows = [line.split() for line in open(path) if line.strip()]
+    roofline = gemm is not None and all(len(r) > 5 for r in rows)
     print(f"| workload | ours, samples/s: median [threads] | ours: slowest round, p10 "
           f"| PyTorch on {threads} threads: median | PyTorch on 1 thread: median "
           f"| PyTorch, faster configuration: slowest round "
           f"| ours / PyTorch's faster configuration, median (min-max) over {rounds} rounds "
-          f"| ours / the faster run of each round, median |")
-    print("|---|---|---|---|---|---|---|---|")
+          f"| ours / the faster run of each round, median |"
+          + (f" roofline: our matrix work, GFLOP/s (share of the {float(gemm) / 1e9:.0f} GFLOP/s GEMM) |" if roofline else ""))
+    print("|---|---|---|---|---|---|---|---|" + ("---|" if roofline else ""))
     below_slowest = []
     below_median = []
     for w in dict.fromkeys(r[0] for r in rows):
@@ -46,7 +50,9 @@ def main(path, rounds, threads):
         print(f"| {w} | {statistics.median(ours):.0f} [{used}] | {min(ours):.0f}, {p10(ours):.0f} "
               f"| {statistics.median(ref_n):.0f} | {statistics.median(ref_1):.0f} | {min(faster):.0f} "
               f"| **{statistics.median(ratios):.2f}x** ({min(ratios):.2f}-{max(ratios):.2f}) against {chosen} thread(s) "
-              f"| {statistics.median(strict):.2f}x |")
+              f"| {statistics.median(strict):.2f}x |"
+              + (f" {statistics.median(ours) * float(mine[0][5]) / 1e9:.1f} "
+                 f"({statistics.median(ours) * float(mine[0][5]) / float(gemm):.0%}) |" if roofline else ""))
     print()
     if below_slowest:
         print("Our slowest round is below the reference's slowest: " + ", ".join(below_slowest) + ".")
@@ -63,4 +69,4 @@ def main(path, rounds, threads):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3])
+    main(sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] else None)

@@ -21,8 +21,9 @@ import java.util.Random;
  * Steady-state training throughput of one workload through the trainer's own loop
  * ({@link Training#run}: batches gathered from in-memory arrays, the guarded step, the evaluators),
  * on generated data of the workload's shapes, with its tutorial's model, batch size and optimizer.
- * Times {@code steps} batches after {@code warmup} batches and prints {@code samples_per_second=...}
- * and the intra-op threads the trainer chose, {@code intra_op_threads=...}. python/reference.py does
+ * Times {@code steps} batches after {@code warmup} batches and prints {@code samples_per_second=...},
+ * the step's matrix work per sample ({@code training_flops_per_sample=...}, ModelFlops) and the
+ * intra-op threads the trainer chose, {@code intra_op_threads=...}. python/reference.py does
  * the same in PyTorch for Python.
  *
  * <pre>java -Dai.djl.pytorch.num_threads=2 -jar benchmarks/target/benchmarks.jar WORKLOAD [WARMUP STEPS [BATCH]]</pre>
@@ -64,6 +65,10 @@ public final class TrainingThroughput {
         }
         double samplesPerSecond = measure(w, warmup, steps);
         System.out.printf(Locale.ROOT, "samples_per_second=%.1f%n", samplesPerSecond);
+        // The step's matrix work per sample (ModelFlops), for the roofline against GemmRate.
+        ModelFlops.Count flops = ModelFlops.of(dev.trainingplatform.ml.model.Presets.resolve(
+                ModelSpec.newBuilder().setPreset(w.preset()).build()).getLayers(), w.sampleShape());
+        System.out.printf(Locale.ROOT, "training_flops_per_sample=%d%n", flops.trainingFlops());
         // What the trainer chose for this model (one thread for small batches, see IntraOpThreads).
         System.out.printf(Locale.ROOT, "intra_op_threads=%d%n", ai.djl.pytorch.jni.JniUtils.getNumThreads());
     }

@@ -16,10 +16,19 @@ class RoundSummaryTest {
     Path dir;
 
     private String summarize(String rounds) throws Exception {
+        return summarize(rounds, null);
+    }
+
+    private String summarize(String rounds, String gemm) throws Exception {
         Path file = Files.writeString(dir.resolve("rounds.txt"), rounds);
         Path script = Path.of(System.getProperty("user.dir")).resolve("python/summarize.py");
         String python = Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3";
-        Process p = new ProcessBuilder(python, script.toString(), file.toString(), "3", "2").redirectErrorStream(true).start();
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(python, script.toString(),
+                file.toString(), "3", "2"));
+        if (gemm != null) {
+            command.add(gemm);
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
@@ -36,6 +45,17 @@ class RoundSummaryTest {
         assertThat(out).contains("Our slowest round is below the reference's slowest: cifar10 (1892 < 2283).")
                 .contains("Our slowest round is below the reference's median: cifar10 (1892 < 2338).")
                 .doesNotContain("imdb (");
+    }
+
+    @Test
+    void theRooflineColumnIsTheMediansMatrixWorkAgainstTheGemmRate() throws Exception {
+        // 2 500 samples/s of 38.16 MFLOP each: 95.4 GFLOP/s, 70 % of a 136 GFLOP/s GEMM.
+        String out = summarize("cifar10 2500 2 2300 1400 38157312\ncifar10 2400 2 2310 1400 38157312\n"
+                + "cifar10 2600 2 2290 1400 38157312\n", "1.36e11");
+        assertThat(out).contains("roofline: our matrix work, GFLOP/s (share of the 136 GFLOP/s GEMM)")
+                .contains("| 95.4 (70%) |");
+        // Without the GEMM rate there is no such column.
+        assertThat(summarize("cifar10 2500 2 2300 1400 38157312\n")).doesNotContain("roofline");
     }
 
     @Test
