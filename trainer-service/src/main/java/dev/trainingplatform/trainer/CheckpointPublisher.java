@@ -31,7 +31,9 @@ public class CheckpointPublisher {
     TrainerConfig config;
 
     /** The checkpoint after {@code result}'s epoch: final after the job's last epoch, best where it improved. */
-    public Checkpoint publish(TrainingPlan plan, int attempt, Training.EpochResult result, byte[] parameters) {
+    /** @param held checked once more just before the record is sent (see MetricsPublisher); null: not sent */
+    public Checkpoint publish(TrainingPlan plan, int attempt, Training.EpochResult result, byte[] parameters,
+                              java.util.function.BooleanSupplier held) {
         int epoch = result.epoch();
         String jobId = plan.job().getJobId();
         String checkpointId = jobId + (attempt > 1 ? "/attempt-" + attempt : "") + "/epoch-" + epoch;
@@ -62,6 +64,9 @@ public class CheckpointPublisher {
             c.setParametersUri(files().write(parameters).toUri().toString());
         }
         Checkpoint checkpoint = c.build();
+        if (!held.getAsBoolean()) {
+            return null;
+        }
         checkpoints.sendMessageAndAwait(KafkaRecord.of(jobId, checkpoint));
         return checkpoint;
     }

@@ -59,7 +59,9 @@ final class EpochPublisher implements Training.Observer {
             return;
         }
         String jobId = plan.job().getJobId();
-        sinks.metrics().publish(jobId, attempt, epoch);
+        if (!sinks.metrics().publish(jobId, attempt, epoch, held)) {
+            return;
+        }
         epochsDone = epoch.epoch();
         sinks.progress().epochFinished(epoch.epoch());
         sinks.trainerMetrics().epochFinished(epoch.durationMs(), epoch.trainSamples());
@@ -68,7 +70,7 @@ final class EpochPublisher implements Training.Observer {
         // One checkpoint per epoch at most: the last, the periodic and the best one may be the same.
         boolean checkpoint = last || epoch.best() || checkpointEvery > 0 && epoch.epoch() % checkpointEvery == 0;
         if (checkpoint) {
-            sinks.checkpoints().publish(plan, attempt, epoch, snapshot.parameters());
+            sinks.checkpoints().publish(plan, attempt, epoch, snapshot.parameters(), held);
         }
         boolean due = !resumeInterval.isZero() && System.nanoTime() - lastResumePoint >= resumeInterval.toNanos();
         if (!last && (checkpoint || due)) {

@@ -20,7 +20,13 @@ public class MetricsPublisher {
     @Channel("metrics")
     MutinyEmitter<EpochMetrics> metrics;
 
-    public void publish(String jobId, int attempt, Training.EpochResult r) {
+    /**
+     * @param held checked once more after the event is stamped, just before it is sent: a trainer frozen
+     *             since the caller checked it (past its record's lock) must not publish an epoch that
+     *             another trainer's attempt may already be repeating
+     * @return whether the event was sent
+     */
+    public boolean publish(String jobId, int attempt, Training.EpochResult r, java.util.function.BooleanSupplier held) {
         double seconds = Math.max(r.durationMs(), 1) / 1000.0;
         EpochMetrics event = EpochMetrics.newBuilder()
                 .setJobId(jobId)
@@ -46,6 +52,10 @@ public class MetricsPublisher {
                 .build();
         LOG.infof("job %s epoch %d/%d loss %.4f acc %s test acc %s (%d ms)", jobId, r.epoch(), r.totalEpochs(),
                 r.trainLoss(), r.trainAccuracy(), r.testAccuracy(), r.durationMs());
+        if (!held.getAsBoolean()) {
+            return false;
+        }
         metrics.sendMessageAndAwait(KafkaRecord.of(jobId, event));
+        return true;
     }
 }
