@@ -55,7 +55,7 @@ record JobModel(Checkpoint checkpoint, JobHistory history, ModelExport.Exported 
 
     private static Shape inputShape(Checkpoint c, Shape given) {
         if (given != null) {
-            return given;
+            return checked(given, "--input-shape");
         }
         if (c.getInputShape().isEmpty()) {
             throw new CliException(CliException.INVALID_INPUT, "checkpoint " + c.getCheckpointId() + " was published "
@@ -63,7 +63,30 @@ record JobModel(Checkpoint checkpoint, JobHistory history, ModelExport.Exported 
                     + "--input-shape (fashion-mnist 28,28; cifar10 3,32,32; imdb 200; forda 1,500; "
                     + "synthetic-regression 1)");
         }
-        return new Shape(c.getInputShape().stream().mapToLong(Long::longValue).toArray());
+        return checked(new Shape(c.getInputShape().stream().mapToLong(Long::longValue).toArray()),
+                "checkpoint " + c.getCheckpointId() + "'s inputShape");
+    }
+
+    /** The most values one sample may have: a model is built for it (and probed with zeros) before anything else. */
+    static final long MAX_SAMPLE_VALUES = 1L << 24;
+
+    /**
+     * A sample shape from outside (a checkpoint record, --input-shape), refused before a model is built
+     * for it: 1 to 4 axes, each positive, at most {@link #MAX_SAMPLE_VALUES} values in all.
+     */
+    static Shape checked(Shape shape, String what) {
+        long values = 1;
+        boolean ok = shape.dimension() >= 1 && shape.dimension() <= 4;
+        for (long d : shape.getShape()) {
+            ok &= d >= 1 && d <= MAX_SAMPLE_VALUES;
+            values = ok ? values * d : values;
+            ok &= values <= MAX_SAMPLE_VALUES;
+        }
+        if (!ok) {
+            throw new CliException(CliException.INVALID_INPUT, what + " " + shape + " is not a sample shape: 1 to 4 "
+                    + "positive sizes of at most " + MAX_SAMPLE_VALUES + " values in all");
+        }
+        return shape;
     }
 
     private static byte[] parameters(Checkpoint c, Path directory, long maxParameters) {

@@ -30,6 +30,11 @@ final class JobRecords {
         if (r.key() == null || r.value() == null) {
             return null;
         }
+        // As the trainer: a job record over the contract's size is not decoded (it was dead-lettered by reference).
+        if (r.value().length > dev.trainingplatform.contract.ContractLimits.MAX_JOB_RECORD_BYTES
+                && !r.topic().equals(Topics.EVALUATIONS)) {
+            return null;
+        }
         try {
             return switch (r.topic()) {
                 case Topics.JOBS_HIGH, Topics.JOBS, Topics.JOBS_LOW -> JOBS.decode(r.value());

@@ -134,6 +134,10 @@ public class JobResource {
         if (!config.cancelEnabled()) {
             throw new ForbiddenException("cancelling from the dashboard is switched off (DASHBOARD_CANCEL_ENABLED)");
         }
+        if (jobId.length() > dev.trainingplatform.contract.ContractLimits.MAX_JOB_ID_CHARS) {
+            throw new jakarta.ws.rs.BadRequestException("a job id has at most "
+                    + dev.trainingplatform.contract.ContractLimits.MAX_JOB_ID_CHARS + " characters");
+        }
         cancels.send(jobId);
         return Map.of("jobId", jobId, "requested", "cancel");
     }

@@ -119,6 +119,33 @@ class DashboardTest {
     DashboardConfig config;
 
     @Test
+    void hostileRecordsOnTheTopicsAreSkippedAndTheNextJobIsListed() throws Exception {
+        String garbage = "dash-garbage-" + UUID.randomUUID();
+        client.send(Topics.JOBS, garbage, "not avro".getBytes(StandardCharsets.UTF_8));
+        client.send(Topics.STATUS, garbage, new byte[] {(byte) 0xC3, 0x01, 1, 2, 3});
+        client.send(Topics.METRICS, garbage, new byte[0]);
+        // Over the contract's 900 KiB for a job: not decoded, as the trainer does not decode it either.
+        byte[] big = new byte[dev.trainingplatform.contract.ContractLimits.MAX_JOB_RECORD_BYTES + 1];
+        big[0] = (byte) 0xC3;
+        big[1] = 0x01;
+        client.send(Topics.JOBS, "dash-big-" + UUID.randomUUID(), big);
+        String next = "dash-" + UUID.randomUUID();
+        submit(next, Map.of());
+        status(next, JobState.QUEUED);
+        assertThat(awaitJob(next, j -> j.path("state").asText().equals("QUEUED")).path("totalEpochs").asInt())
+                .isEqualTo(3);
+        assertThat(ids(get("api/jobs"))).noneMatch(id -> id.startsWith("dash-garbage-") || id.startsWith("dash-big-"));
+        assertThat(get("q/health/ready")).contains("UP");
+    }
+
+    @Test
+    void aCancelOfAJobIdLongerThanTheContractAllowsIsRefused() throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(root.toURI().resolve("api/jobs/" + "x".repeat(201)
+                + "/cancel")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void theTopicsTheConfigurationDeclaresAreTheOnesItReads() {
         // The Kubernetes manifests' tests grant the dashboard's KafkaUser what dashboard.reads lists.
         assertThat(config.reads()).containsExactlyElementsOf(JobRecords.TOPICS);

@@ -21,6 +21,15 @@ public record ImdbVocabulary(Map<String, Integer> wordIndex, int vocabularySize,
 
     /** The vocabulary of a job on {@code dataset}, with Keras' word index read from {@code wordIndexFile}. */
     public static ImdbVocabulary of(DatasetSpec dataset, Path wordIndexFile) {
+        try {
+            if (Files.size(wordIndexFile) > DataFiles.MAX_FILE_BYTES) {
+                throw new dev.trainingplatform.ml.JobRejectedException(dev.trainingplatform.contract.ErrorCode.LIMIT_EXCEEDED,
+                        wordIndexFile + " has more than the " + DataFiles.MAX_FILE_BYTES + " bytes read from one file");
+            }
+        } catch (java.io.IOException e) {
+            throw new dev.trainingplatform.ml.JobRejectedException(dev.trainingplatform.contract.ErrorCode.DATA_NOT_FOUND,
+                    "cannot read the word index " + wordIndexFile + ": " + e.getMessage());
+        }
         return new ImdbVocabulary(ImdbReviews.readWordIndex(wordIndexFile),
                 DatasetOptions.integer(dataset, "vocabularySize", 20_000, 4, 10_000_000),
                 DatasetOptions.integer(dataset, "maxLength", 200, 1, 100_000));
