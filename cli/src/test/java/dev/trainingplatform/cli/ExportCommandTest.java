@@ -55,13 +55,20 @@ class ExportCommandTest {
     private static final List<Layer> REGRESSION_MODEL = List.of(
             layer("dense", "units", 5L), layer("tanh"), layer("dense", "units", 1L));
 
+    /** An IMDB job whose text model published a checkpoint after each of {@code epochs} epochs. */
+    private String textJob(Path data, int epochs) {
+        String job = job();
+        for (int e = 1; e <= epochs; e++) {
+            checkpoint(job, e, e == epochs, TEXT_MODEL, new Shape(12), imdb(data), List.of("negative", "positive"));
+        }
+        return job;
+    }
+
     @Test
     void exportWritesTheFinalCheckpointAsTorchScriptWithItsModelCardAndVocabulary() throws Exception {
         Path data = ImdbFiles.write(dir.resolve("imdb"), 1);
-        String job = job();
         DatasetSpec imdb = imdb(data);
-        checkpoint(job, 1, false, TEXT_MODEL, new Shape(12), imdb, List.of("negative", "positive"));
-        byte[] last = checkpoint(job, 2, true, TEXT_MODEL, new Shape(12), imdb, List.of("negative", "positive"));
+        String job = textJob(data, 2);
 
         CliHarness.Run run = harness.cliOnBroker("export", job, "--out", dir.resolve("out/review.pt").toString());
 
@@ -83,15 +90,13 @@ class ExportCommandTest {
         try (TorchScriptModel model = new TorchScriptModel(Files.readAllBytes(dir.resolve("out/review.pt")))) {
             assertThat(model.run(ids, new Shape(12), 1)[0]).hasSize(2);
         }
-        assertThat(last).isNotEmpty();
     }
 
     @Test
     void predictPrintsEachReviewsClassesWithTheExportedModelsProbabilities() throws Exception {
         Path data = ImdbFiles.write(dir.resolve("imdb"), 1);
-        String job = job();
         DatasetSpec imdb = imdb(data);
-        checkpoint(job, 1, true, TEXT_MODEL, new Shape(12), imdb, List.of("negative", "positive"));
+        String job = textJob(data, 1);
         Path review = Files.writeString(dir.resolve("review.txt"), "A wonderful film, and the acting was great.");
 
         CliHarness.Run run = harness.cliOnBroker("predict", job, "--input", review.toString(), "--top", "2");
@@ -243,6 +248,19 @@ class ExportCommandTest {
                 "cannot read");
         assertFails(harness.cliOnBroker("export", "no-such-job-" + UUID.randomUUID()), 3, "no job");
         assertFails(harness.cliOnBroker("export", job, "--input-shape", "0,3"), 2, "positive sizes");
+        assertFails(harness.cliOnBroker("export", job, "--input-shape", "1,2,3,4,5"), 2,
+                "--input-shape (1, 2, 3, 4, 5) is not a sample shape");
+        // A checkpoint claiming a sample of 10^10 values: refused before any model is built for it.
+        String huge = job();
+        byte[] small = parameters(REGRESSION_MODEL, new Shape(1));
+        harness.publish(Topics.CHECKPOINTS, huge, Checkpoint.newBuilder().setJobId(huge).setCheckpointId(huge + "/epoch-1")
+                .setEpoch(1).setTotalEpochs(1).setFinalCheckpoint(true)
+                .setModel(ModelSpec.newBuilder().setLayers(REGRESSION_MODEL).build()).setDataset(regression)
+                .setLoss(LossType.MSE).setParameterCount(16).setParameters(ByteBuffer.wrap(small))
+                .setParametersSha256(Sha256.of(small)).setInputShape(List.of(100_000L, 100_000L))
+                .setTimestamp(Instant.now()).build());
+        assertFails(harness.cliOnBroker("export", huge, "--out", dir.resolve("h.pt").toString()), 2,
+                "inputShape (100000, 100000) is not a sample shape");
 
         // Parameters that are not what the record's SHA-256 says: refused, nothing written.
         String tampered = job();
