@@ -25,6 +25,18 @@ public final class ContractLimits {
      */
     public static final int MAX_JOB_RECORD_BYTES = 900 * 1024;
 
+    /** A sweep id is 1 to this many characters, so that its trials' job ids ({@code <sweepId>-trial-<n>}) stay within {@link #MAX_JOB_ID_CHARS}. */
+    public static final int MAX_SWEEP_ID_CHARS = 180;
+
+    /** A sweep's trial budget is at most this: each trial is a job, and the SweepResult lists them all. */
+    public static final int MAX_SWEEP_TRIALS = 100;
+
+    /** Parameters one sweep may vary. */
+    public static final int MAX_SWEEP_PARAMETERS = 16;
+
+    /** Values one swept parameter may list. */
+    public static final int MAX_SWEEP_VALUES = 100;
+
     private ContractLimits() {}
 
     /** {@code text} cut to {@code max} characters, saying how much was cut. */

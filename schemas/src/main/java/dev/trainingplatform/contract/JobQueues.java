@@ -51,7 +51,10 @@ public final class JobQueues {
      * after that many deliveries; the last one is the trainer's cue to end the job FAILED ("given up
      * after N attempts") instead of running it again, so the job never just disappears;</li>
      * <li>{@code share.record.lock.duration.ms}: how long a trainer that stopped renewing (crashed,
-     * cut off, frozen) keeps a job from the others.</li>
+     * cut off, frozen) keeps a job from the others;</li>
+     * <li>{@code share.isolation.level=read_committed}: a sweep's trial jobs are published in one
+     * transaction with the sweep's offset; a trainer that dies halfway aborts it, and the queue never
+     * hands out a trial of an expansion that is done again (Kafka's default is read_uncommitted).</li>
      * </ul>
      */
     public static Map<String, String> groupConfigs(int maxAttempts, Duration lockDuration) {
@@ -62,7 +65,8 @@ public final class JobQueues {
         return Map.of(
                 "share.auto.offset.reset", "earliest",
                 "share.delivery.count.limit", String.valueOf(maxAttempts + 1),
-                "share.record.lock.duration.ms", String.valueOf(lockDuration.toMillis()));
+                "share.record.lock.duration.ms", String.valueOf(lockDuration.toMillis()),
+                "share.isolation.level", "read_committed");
     }
 
     /** Sets {@code group}'s configuration (idempotent; the group need not exist yet). */

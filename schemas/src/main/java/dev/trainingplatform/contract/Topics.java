@@ -18,6 +18,9 @@ public final class Topics {
     public static final String CHECKPOINTS_DLQ = "training.checkpoints.dlq";
     public static final String CANCELLATIONS = "training.cancellations";
     public static final String RESUME_POINTS = "training.resume-points";
+    /** Hyperparameter sweeps (SweepRequest), keyed by sweep id; undecodable ones go to {@link #JOBS_DLQ}. */
+    public static final String SWEEPS = "training.sweeps";
+    public static final String SWEEP_RESULTS = "training.sweep-results";
 
     /** Largest record the checkpoints topic takes: inline parameters of the preset models fit well below. */
     public static final int CHECKPOINT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -68,6 +71,9 @@ public final class Topics {
                 // Compacted: every trainer reads it whole at start, so a cancel sent before any
                 // trainer picked the job up still applies.
                 new TopicSpec(CANCELLATIONS, 1, Map.of("cleanup.policy", "compact")),
+                new TopicSpec(SWEEPS, partitions, jobRetention),
+                // Compacted: a sweep's trials (RUNNING), then its ranking, stay readable forever.
+                new TopicSpec(SWEEP_RESULTS, partitions, Map.of("cleanup.policy", "compact")),
                 // Compacted: the latest resume point of every unfinished job; a tombstone when it ends.
                 new TopicSpec(RESUME_POINTS, partitions, Map.of(
                         "cleanup.policy", "compact",

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 class SchemaHistoryTest {
 
     static final List<Class<?>> RECORDS = List.of(TrainingJob.class, JobStatus.class, EpochMetrics.class, Checkpoint.class,
-            EvaluationResult.class, CancelRequest.class, ResumePoint.class);
+            EvaluationResult.class, CancelRequest.class, ResumePoint.class, SweepRequest.class, SweepResult.class);
 
     private static Schema current(Class<?> type) {
         return SpecificData.get().getSchema(type);

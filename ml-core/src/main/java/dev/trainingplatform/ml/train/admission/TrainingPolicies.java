@@ -12,7 +12,7 @@ import dev.trainingplatform.ml.train.MetricTracker;
  * Checks what a job asks of its training beyond the hyperparameters: early stopping, the best
  * checkpoint and the learning-rate schedule, each refusal naming the field and what it accepts.
  */
-final class TrainingPolicies {
+public final class TrainingPolicies {
 
     private TrainingPolicies() {}
 
@@ -51,7 +51,11 @@ final class TrainingPolicies {
         }
     }
 
-    private static void metric(String field, String metric, TrainingJob job) {
+    /**
+     * Refuses {@code metric} as the metric of {@code field} unless it is a validation metric that
+     * {@code job} measures (it has a validation split; accuracy only for classification).
+     */
+    public static void metric(String field, String metric, TrainingJob job) {
         if (!MetricTracker.METRICS.contains(metric)) {
             throw invalid(field + " must be one of " + MetricTracker.METRICS + ", got '" + metric + "'"
                     + (metric != null && metric.startsWith("test")
