@@ -30,6 +30,9 @@ public class JobIntake {
     @Inject
     JobDeadLetters deadLetters;
 
+    @Inject
+    SweepCompletion sweeps;
+
     /**
      * @param delivery the record's delivery count in the share group (1 the first time)
      * @param held     false once the job must stop: the trainer is stopping or lost the record's lock
@@ -67,7 +70,13 @@ public class JobIntake {
             return AcknowledgeType.REJECT;
         }
         try {
-            return runner.run(job, delivery, held) ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE;
+            if (!runner.run(job, delivery, held)) {
+                return AcknowledgeType.RELEASE;
+            }
+            // A sweep's trial: rank the sweep if this was its last. Before the acknowledgement, so a
+            // trainer that fails or dies here leaves the record to be delivered again, and ranked then.
+            sweeps.trialDone(job);
+            return AcknowledgeType.ACCEPT;
         } catch (RuntimeException | Error e) {
             // JobRunner turns a job's own failures into a FAILED status; what still escapes is the
             // platform failing (e.g. the broker refusing the status). The record goes back to the

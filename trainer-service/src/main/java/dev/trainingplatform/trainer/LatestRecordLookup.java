@@ -61,6 +61,22 @@ public class LatestRecordLookup {
         }
     }
 
+    /** Every value {@code jobId} has on {@code topic} (a job's metrics), oldest first; undecodable ones left out. */
+    public synchronized <T> java.util.List<T> all(String topic, String jobId, Function<byte[], Optional<T>> decoder) {
+        try {
+            java.util.List<T> values = new java.util.ArrayList<>();
+            for (ConsumerRecord<String, byte[]> r : JobPartition.readToEnd(consumer(), topic, jobId, Duration.ofMinutes(1))) {
+                if (r.value() != null) {
+                    decoder.apply(r.value()).ifPresent(values::add);
+                }
+            }
+            return values;
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
     private static <T> Optional<T> read(KafkaConsumer<String, byte[]> consumer, String topic, String jobId,
                                         Function<byte[], Optional<T>> decoder) {
         Optional<T> latest = Optional.empty();

@@ -31,6 +31,30 @@ public interface TrainerConfig {
 
     Queue queue();
 
+    Sweeps sweeps();
+
+    /** Hyperparameter sweeps: requests on training.sweeps expanded into trial jobs ({@code SweepExpander}). */
+    interface Sweeps {
+        /** Whether this trainer expands sweeps (any one of the trainers does each). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** The expanders' consumer group; also the prefix of each trainer's transactional id. */
+        @WithDefault("sweep-expander")
+        String group();
+
+        /**
+         * How long the broker keeps the transaction of a trainer that died while expanding before
+         * aborting it. The job queues read committed records only, so until then they hand out no job
+         * published after the open transaction began: keep it short.
+         */
+        @WithDefault("PT15S")
+        java.time.Duration transactionTimeout();
+
+        /** For the end-to-end test of a trainer dying mid-expansion only: halt after this many trials. */
+        Optional<Integer> testHaltAfterTrials();
+    }
+
     /** The job queues: the job topics read as one share group ({@code JobQueues}). */
     interface Queue {
         /** The trainers' share group: every trainer of one platform uses the same. */
