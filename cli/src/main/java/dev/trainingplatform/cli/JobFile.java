@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.trainingplatform.contract.SweepRequest;
 import dev.trainingplatform.contract.TrainingJob;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -43,23 +44,7 @@ final class JobFile {
     private JobFile() {}
 
     static TrainingJob read(Path file) {
-        JsonNode tree;
-        try {
-            // YAML 1.2 is a superset of JSON: one parser reads both.
-            tree = new YAMLMapper().readTree(Files.readString(file));
-        } catch (NoSuchFileException e) {
-            throw invalid(file, "no such file");
-        } catch (JacksonException e) {
-            JsonLocation at = e.getLocation();
-            throw invalid(file, (at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ")
-                    + oneLine(e.getOriginalMessage()));
-        } catch (IOException e) {
-            throw invalid(file, "cannot read: " + e.getMessage());
-        }
-        if (tree == null || !tree.isObject()) {
-            throw invalid(file, "expected a mapping of TrainingJob fields at the top level");
-        }
-        ObjectNode job = (ObjectNode) tree;
+        ObjectNode job = tree(file, "TrainingJob");
         if (!job.hasNonNull("jobId")) {
             job.put("jobId", "job-" + Instant.now().toEpochMilli());
         }
@@ -74,18 +59,62 @@ final class JobFile {
         }
     }
 
+    /** A sweep file: SweepRequest fields, {@code job} a mapping of TrainingJob fields (without jobId). */
+    static SweepRequest readSweep(Path file) {
+        ObjectNode sweep = tree(file, "SweepRequest");
+        if (!sweep.hasNonNull("sweepId")) {
+            sweep.put("sweepId", "sweep-" + Instant.now().toEpochMilli());
+        }
+        JsonNode job = sweep.get("job");
+        if (job != null && job.isObject() && !job.hasNonNull("jobId")) {
+            ((ObjectNode) job).put("jobId", "base"); // each trial gets its own
+        }
+        try {
+            SweepRequest request = fromTree(sweep, SweepRequest.getClassSchema(), SweepRequest.class);
+            if (request.getSubmittedAt().toEpochMilli() == 0) {
+                request.setSubmittedAt(Instant.now());
+            }
+            return request;
+        } catch (IllegalArgumentException e) {
+            throw invalid(file, e.getMessage());
+        }
+    }
+
+    private static ObjectNode tree(Path file, String record) {
+        JsonNode tree;
+        try {
+            // YAML 1.2 is a superset of JSON: one parser reads both.
+            tree = new YAMLMapper().readTree(Files.readString(file));
+        } catch (NoSuchFileException e) {
+            throw invalid(file, "no such file");
+        } catch (JacksonException e) {
+            JsonLocation at = e.getLocation();
+            throw invalid(file, (at == null ? "" : "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": ")
+                    + oneLine(e.getOriginalMessage()));
+        } catch (IOException e) {
+            throw invalid(file, "cannot read: " + e.getMessage());
+        }
+        if (tree == null || !tree.isObject()) {
+            throw invalid(file, "expected a mapping of " + record + " fields at the top level");
+        }
+        return (ObjectNode) tree;
+    }
+
     static TrainingJob fromTree(JsonNode tree) {
-        Schema schema = TrainingJob.getClassSchema();
+        return fromTree(tree, TrainingJob.getClassSchema(), TrainingJob.class);
+    }
+
+    private static <T> T fromTree(JsonNode tree, Schema schema, Class<T> type) {
         GenericRecord record = (GenericRecord) convert(schema, tree, "");
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(bytes, null);
             new GenericDatumWriter<GenericRecord>(schema).write(record, encoder);
             encoder.flush();
-            return new SpecificDatumReader<>(TrainingJob.class)
+            return new SpecificDatumReader<>(type)
                     .read(null, DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException("not a valid TrainingJob: " + e.getMessage());
+            throw new IllegalArgumentException("not a valid " + schema.getName() + ": " + e.getMessage());
         }
     }
 

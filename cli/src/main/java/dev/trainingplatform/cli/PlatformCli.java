@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "platform-cli", mixinStandardHelpOptions = true, version = "platform-cli 0.1.0",
         description = "Submit training jobs to the platform over Kafka, follow them, and read their results.",
-        subcommands = {SubmitCommand.class, WatchCommand.class, ResultCommand.class, PlotCommand.class,
+        subcommands = {SubmitCommand.class, SweepCommand.class, WatchCommand.class, ResultCommand.class, PlotCommand.class,
                 CancelCommand.class, ListCommand.class, ExportCommand.class, PredictCommand.class, CreateTopicsCommand.class,
                 DemoCommand.class,
                 BenchmarkCommand.class, CommandLine.HelpCommand.class})
