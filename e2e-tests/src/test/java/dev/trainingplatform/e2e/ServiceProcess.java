@@ -113,6 +113,12 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** The exit code once the process has ended on its own within {@code timeout}; empty if it still runs. */
+    java.util.OptionalInt awaitExit(java.time.Duration timeout) throws InterruptedException {
+        return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
+    }
+
     /** SIGKILL, then the same service started afresh with the same environment. */
     ServiceProcess killAndReplace() throws IOException, InterruptedException {
         process.destroyForcibly().waitFor();

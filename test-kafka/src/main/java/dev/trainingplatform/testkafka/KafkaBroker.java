@@ -55,6 +55,8 @@ public final class KafkaBroker implements AutoCloseable {
                     .setConfigProp("transaction.state.log.replication.factor", "1")
                     .setConfigProp("transaction.state.log.min.isr", "1")
                     .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                    // A dead producer's transaction is aborted within a second of its timeout (default: 10 s).
+                    .setConfigProp("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000")
                     .setConfigProp("message.max.bytes", String.valueOf(Topics.CHECKPOINT_MAX_MESSAGE_BYTES))
                     .setConfigProp("auto.create.topics.enable", "false")
                     // Share groups (the job queue): their state topic on this one broker, and locks
