@@ -100,6 +100,11 @@ class KubernetesModelsTest {
                 .contains(new ServiceAccess.Need("topic", "training.jobs.high", false, "Read"),
                         new ServiceAccess.Need("topic", "training.jobs.low", false, "Read"),
                         new ServiceAccess.Need("group", "trainer", false, "AlterConfigs"));
+        // The sweep expander writes trial jobs in transactions: the job topics and its transactional ids.
+        assertThat(ServiceAccess.needs(RenderedOverlays.ROOT.resolve("trainer-service/src/main/resources/application.properties")))
+                .contains(new ServiceAccess.Need("topic", "training.jobs", false, "Write"),
+                        new ServiceAccess.Need("transactionalId", "sweep-expander-", true, "Write"),
+                        new ServiceAccess.Need("group", "sweep-expander", false, "Read"));
     }
 
     @Test

@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * dead-letter topic (Write, Describe); and for the trainer's job queue ({@code trainer.queue.group},
  * a share group read by a plain share consumer, not a channel): every job topic (Read, Describe) and
  * the group (Read, Describe, and AlterConfigs with DescribeConfigs, as the trainer sets the group's
- * configuration at start-up); for the dashboard, every topic {@code dashboard.reads} lists (Read,
+ * configuration at start-up); for the trainer's sweep expander ({@code trainer.sweeps.group}): the
+ * sweeps topics, its group, Write on the job topics and its transactional ids; for the dashboard, every topic {@code dashboard.reads} lists (Read,
  * Describe: plain consumers without a group). A new channel or group in the configuration is a new requirement here,
  * so an ACL cannot be forgotten.
  */
@@ -53,6 +54,24 @@ final class ServiceAccess {
                 needs.add(new Need("group", resolve(queueGroup), false, op));
             }
             needs.add(new Need("topic", dev.trainingplatform.contract.Topics.JOBS_DLQ, false, "Write"));
+        }
+        String sweepGroup = props.getProperty("trainer.sweeps.group");
+        if (sweepGroup != null) {
+            // The sweep expander: a consumer group on training.sweeps whose offsets commit inside the
+            // transaction that writes the trial jobs (Write on each job topic) under a transactional
+            // id of its group's name and the instance; it reads training.sweep-results to refuse a
+            // sweep id used twice.
+            String group = resolve(sweepGroup);
+            for (String op : List.of("Read", "Describe")) {
+                needs.add(new Need("topic", dev.trainingplatform.contract.Topics.SWEEPS, false, op));
+                needs.add(new Need("topic", dev.trainingplatform.contract.Topics.SWEEP_RESULTS, false, op));
+            }
+            needs.add(new Need("group", group, false, "Read"));
+            for (String topic : dev.trainingplatform.contract.JobQueues.TOPICS) {
+                needs.add(new Need("topic", topic, false, "Write"));
+            }
+            needs.add(new Need("transactionalId", group + "-", true, "Write"));
+            needs.add(new Need("transactionalId", group + "-", true, "Describe"));
         }
         String reads = props.getProperty("dashboard.reads");
         if (reads != null) {

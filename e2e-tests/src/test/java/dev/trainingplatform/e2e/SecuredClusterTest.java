@@ -131,7 +131,9 @@ class SecuredClusterTest {
                 for (JsonNode acl : user.path("spec").path("authorization").path("acls")) {
                     JsonNode r = acl.path("resource");
                     ResourcePattern pattern = new ResourcePattern(
-                            ResourceType.fromString(r.path("type").asText().toUpperCase(Locale.ROOT)), r.path("name").asText(),
+                            ResourceType.fromString(
+                                    // Strimzi's transactionalId is Kafka's TRANSACTIONAL_ID
+                                    r.path("type").asText().replaceAll("([a-z])([A-Z])", "$1_$2").toUpperCase(Locale.ROOT)), r.path("name").asText(),
                             r.path("patternType").asText().equals("prefix") ? PatternType.PREFIXED : PatternType.LITERAL);
                     for (JsonNode operation : acl.path("operations")) {
                         bindings.add(new AclBinding(pattern, new AccessControlEntry(principal, "*",
