@@ -42,7 +42,6 @@ final class SweepProgress implements AutoCloseable {
     private final KafkaSettings kafka;
     private final String sweepId;
     private KafkaConsumer<String, byte[]> trialRecords;
-    private Map<TopicPartition, Long> caughtUpAt;
     private final Set<String> trialIds = new HashSet<>();
     private final Map<String, JobStatus> statuses = new HashMap<>();
     private final Map<String, List<EpochMetrics>> metrics = new HashMap<>();
@@ -76,20 +75,24 @@ final class SweepProgress implements AutoCloseable {
     }
 
     /**
-     * The sweep now: {@code running}'s trials with their states and best values so far. Reads the
-     * trials' records up to the topics' ends at the first call, and what arrived since at later ones.
+     * The sweep now: {@code running}'s trials with their states and best values so far, from their
+     * records up to the topics' ends at this call (the first call reads from a minute before the
+     * sweep was expanded, later ones what arrived since).
      */
     SweepResult now(SweepResult running) {
         running.getTrials().forEach(t -> trialIds.add(t.getJobId()));
         if (trialRecords == null) {
             open(running.getTimestamp().minus(Duration.ofMinutes(1)));
         }
+        // To the ends as they are now: one poll takes at most 500 records, fewer than two trainers
+        // publish between two redraws of a sweep of short epochs (a watch fell minutes behind).
+        Map<TopicPartition, Long> end = trialRecords.endOffsets(trialRecords.assignment());
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        do {
+        while (!reached(end) && System.nanoTime() < deadline) {
             for (ConsumerRecord<String, byte[]> r : trialRecords.poll(Duration.ofMillis(100))) {
                 fold(r);
             }
-        } while (!caughtUp() && System.nanoTime() < deadline);
+        }
         return SweepRanking.now(running, id -> Optional.ofNullable(statuses.get(id)),
                 id -> metrics.getOrDefault(id, List.of()), Instant.now());
     }
@@ -104,23 +107,19 @@ final class SweepProgress implements AutoCloseable {
         Map<TopicPartition, Long> at = new HashMap<>();
         partitions.forEach(p -> at.put(p, from.toEpochMilli()));
         Map<TopicPartition, OffsetAndTimestamp> offsets = trialRecords.offsetsForTimes(at);
-        caughtUpAt = trialRecords.endOffsets(partitions);
+        Map<TopicPartition, Long> end = trialRecords.endOffsets(partitions);
         for (TopicPartition p : partitions) {
             OffsetAndTimestamp o = offsets.get(p);
-            trialRecords.seek(p, o == null ? caughtUpAt.get(p) : o.offset());
+            trialRecords.seek(p, o == null ? end.get(p) : o.offset());
         }
     }
 
-    private boolean caughtUp() {
-        if (caughtUpAt == null) {
-            return true;
-        }
-        for (Map.Entry<TopicPartition, Long> e : caughtUpAt.entrySet()) {
+    private boolean reached(Map<TopicPartition, Long> end) {
+        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
             if (trialRecords.position(e.getKey()) < e.getValue()) {
                 return false;
             }
         }
-        caughtUpAt = null; // from now on, each call takes what has arrived
         return true;
     }
 
@@ -155,12 +154,12 @@ final class SweepProgress implements AutoCloseable {
         if (r.getTrials().isEmpty()) {
             return out.toString();
         }
-        out.append(String.format(Locale.ROOT, "%-5s %-5s %-10s %7s  %-22s %8s  %s%n", "rank", "trial", "state", "epochs",
+        out.append(String.format(Locale.ROOT, "%-5s %-5s %-10s %7s  %-26s %8s  %s%n", "rank", "trial", "state", "epochs",
                 "best " + r.getMetric() + (lower ? " (min)" : " (max)"), "at epoch", "hyperparameters"));
         for (SweepTrial t : r.getTrials()) {
             List<String> values = new ArrayList<>();
             new java.util.TreeMap<>(t.getHyperparameters()).forEach((k, v) -> values.add(k + "=" + v));
-            out.append(String.format(Locale.ROOT, "%-5s %-5d %-10s %7d  %-22s %8s  %s%n",
+            out.append(String.format(Locale.ROOT, "%-5s %-5d %-10s %7d  %-26s %8s  %s%n",
                     t.getRank() == null ? "-" : t.getRank(), t.getTrial(),
                     t.getState() == null ? "WAITING" : t.getState(), t.getEpochsCompleted(),
                     t.getBestValue() == null ? "-" : String.format(Locale.ROOT, "%.6g", t.getBestValue()),

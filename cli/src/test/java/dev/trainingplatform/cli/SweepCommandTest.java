@@ -8,7 +8,10 @@ import dev.trainingplatform.contract.JobState;
 import dev.trainingplatform.contract.JobStatus;
 import dev.trainingplatform.contract.SweepRequest;
 import dev.trainingplatform.contract.SweepResult;
+import dev.trainingplatform.contract.AvroSerializer;
 import dev.trainingplatform.contract.SweepSearch;
+import dev.trainingplatform.contract.SweepState;
+import dev.trainingplatform.contract.SweepTrial;
 import dev.trainingplatform.contract.Topics;
 import dev.trainingplatform.ml.sweep.SweepPlan;
 import dev.trainingplatform.ml.sweep.SweepRanking;
@@ -18,6 +21,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -172,5 +180,34 @@ class SweepCommandTest {
             assertThat(c.getReason()).isEqualTo("sweep " + id + " cancelled");
         }
         assertThat(harness.client.readToEnd(Topics.CANCELLATIONS, id + "-trial-1")).as("it had ended").isEmpty();
+    }
+
+    @Test
+    void aWatchedSweepKeepsUpWithTrialsPublishingFasterThanOnePollTakes() throws Exception {
+        String id = "cli-fast-" + UUID.randomUUID();
+        SweepResult running = halfway(id);
+        String trial = id + "-trial-2";
+        KafkaSettings kafka = KafkaSettings.of(harness.broker.bootstrapServers(), null, Duration.ofSeconds(10), Map.of());
+        try (SweepProgress progress = new SweepProgress(kafka, id);
+             KafkaProducer<String, SpecificRecord> producer = new KafkaProducer<>(Map.of(
+                     "bootstrap.servers", harness.broker.bootstrapServers()), new StringSerializer(), new AvroSerializer<>())) {
+            assertThat(progress.now(running).getTrials().get(1).getEpochsCompleted()).isEqualTo(1);
+            // Between two redraws, trainers publish more epochs than one poll returns (500).
+            for (int e = 2; e <= 1201; e++) {
+                producer.send(new ProducerRecord<>(Topics.METRICS, trial, EpochMetrics.newBuilder().setJobId(trial)
+                        .setEpoch(e).setTotalEpochs(2000).setTrainLoss(1).setTrainSamples(100).setSamplesPerSecond(1)
+                        .setEpochDurationMs(1).setElapsedMs(1).setEtaMs(1).setTimestamp(Instant.now())
+                        .setValidationLoss(1.0 / e).build()));
+            }
+            producer.flush();
+            SweepTrial seen = progress.now(running).getTrials().get(1);
+            assertThat(seen.getEpochsCompleted()).isEqualTo(1201);
+            assertThat(seen.getBestEpoch()).isEqualTo(1201);
+        }
+        harness.publish(Topics.SWEEP_RESULTS, id, SweepResult.newBuilder(running).setState(SweepState.CANCELLED)
+                .setMessage("no trial measured validationLoss").build());
+        CliHarness.Run watched = harness.cliOnBroker("watch", "--sweep", id);
+        assertThat(watched.exitCode()).isEqualTo(CliException.JOB_FAILED);
+        assertThat(watched.out()).startsWith("sweep " + id + " CANCELLED: no trial measured validationLoss");
     }
 }

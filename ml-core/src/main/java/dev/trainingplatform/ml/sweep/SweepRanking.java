@@ -69,6 +69,8 @@ public final class SweepRanking {
             Double best = null;
             Integer bestEpoch = null;
             for (EpochMetrics m : metrics.apply(t.getJobId())) {
+                // A running trial's status says 0 epochs until it ends: its metrics say how far it is.
+                t.setEpochsCompleted(Math.max(t.getEpochsCompleted(), m.getEpoch()));
                 Double v = running.getMetric().equals("validationAccuracy") ? m.getValidationAccuracy() : m.getValidationLoss();
                 if (v != null && Double.isFinite(v) && (best == null || (lowerIsBetter ? v < best : v > best))) {
                     best = v;
@@ -98,7 +100,7 @@ public final class SweepRanking {
         }
         SweepTrial best = ranked.get(0);
         return result.setState(SweepState.SUCCEEDED).setBestJobId(best.getJobId())
-                .setMessage("best: trial " + best.getTrial() + " " + best.getHyperparameters() + ", " + running.getMetric()
+                .setMessage("best: trial " + best.getTrial() + " " + new java.util.TreeMap<>(best.getHyperparameters()) + ", " + running.getMetric()
                         + " " + best.getBestValue() + " at epoch " + best.getBestEpoch() + " (" + summary(trials) + ")")
                 .build();
     }

@@ -59,6 +59,11 @@ class SweepRankingTest {
         assertEquals(0.5, r.getTrials().get(0).getBestValue());
         assertEquals(1, r.getTrials().get(0).getBestEpoch());
         assertNull(r.getTrials().get(0).getRank(), "no ranks before the end");
+        metrics.put("s-trial-2", List.of(epoch("s-trial-2", 1, 0.9, 0.5), epoch("s-trial-2", 2, 0.8, 0.5),
+                epoch("s-trial-2", 3, 0.7, 0.5)));
+        statuses.put("s-trial-2", JobStatus.newBuilder(status("s-trial-2", JobState.RUNNING)).setEpochsCompleted(0).build());
+        assertEquals(3, now(running(MetricMode.MIN, "validationLoss")).getTrials().get(1).getEpochsCompleted(),
+                "a running trial's epochs come from its metrics");
         assertNull(r.getTrials().get(2).getState(), "no status yet");
     }
 
