@@ -57,6 +57,8 @@ final class ListCommand extends KafkaCommand {
         Map<String, Object> props = new HashMap<>(kafka.props());
         props.put("enable.auto.commit", "false");
         props.put("allow.auto.create.topics", "false");
+        // A sweep's trials are written in a transaction: an aborted expansion's are not jobs.
+        props.put("isolation.level", "read_committed");
         try (KafkaConsumer<String, byte[]> consumer =
                      new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();

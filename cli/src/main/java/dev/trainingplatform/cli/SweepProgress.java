@@ -54,6 +54,7 @@ final class SweepProgress implements AutoCloseable {
     private KafkaConsumer<String, byte[]> consumer() {
         Map<String, Object> props = new HashMap<>(kafka.props());
         props.put("enable.auto.commit", "false");
+        props.put("isolation.level", "read_committed"); // an aborted expansion's RUNNING result is not the sweep's
         props.remove("group.id");
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
