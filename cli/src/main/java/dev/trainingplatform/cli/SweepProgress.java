@@ -61,18 +61,9 @@ final class SweepProgress implements AutoCloseable {
 
     /** The sweep's latest result (RUNNING with its trials, or final); empty when there is none yet. */
     Optional<SweepResult> latestResult() {
-        Optional<SweepResult> latest = Optional.empty();
         try (KafkaConsumer<String, byte[]> consumer = consumer()) {
-            for (ConsumerRecord<String, byte[]> r : JobPartition.readToEnd(consumer, Topics.SWEEP_RESULTS, sweepId,
-                    Duration.ofMinutes(1))) {
-                try {
-                    latest = r.value() == null ? Optional.empty() : Optional.of(RESULTS.decode(r.value()));
-                } catch (UndecodableRecordException e) {
-                    // not a result
-                }
-            }
+            return JobPartition.latest(consumer, Topics.SWEEP_RESULTS, sweepId, RESULTS, Duration.ofMinutes(1));
         }
-        return latest;
     }
 
     /**

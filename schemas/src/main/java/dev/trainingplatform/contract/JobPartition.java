@@ -55,4 +55,26 @@ public final class JobPartition {
         }
         return records;
     }
+
+    /**
+     * The latest value {@code key} has on a compacted {@code topic}, decoded with {@code codec}: read
+     * as {@link #readToEnd} reads; a tombstone reads as no value, and values that do not decode say
+     * nothing about the key (they are passed over).
+     */
+    public static <T extends org.apache.avro.specific.SpecificRecord> Optional<T> latest(
+            Consumer<String, byte[]> consumer, String topic, String key, AvroCodec<T> codec, Duration timeout) {
+        Optional<T> latest = Optional.empty();
+        for (ConsumerRecord<String, byte[]> r : readToEnd(consumer, topic, key, timeout)) {
+            if (r.value() == null) {
+                latest = Optional.empty();
+                continue;
+            }
+            try {
+                latest = Optional.of(codec.decode(r.value()));
+            } catch (UndecodableRecordException e) {
+                // not a value of this record type
+            }
+        }
+        return latest;
+    }
 }

@@ -234,16 +234,7 @@ public class SweepExpander {
 
     /** The sweep's latest committed result, if it has one: read from its partition of the compacted topic. */
     private Optional<SweepResult> earlierResult(String sweepId) {
-        Optional<SweepResult> latest = Optional.empty();
-        for (ConsumerRecord<String, byte[]> r : JobPartition.readToEnd(lookups, Topics.SWEEP_RESULTS, sweepId,
-                Duration.ofMinutes(1))) {
-            try {
-                latest = r.value() == null ? Optional.empty() : Optional.of(RESULTS.decode(r.value()));
-            } catch (UndecodableRecordException e) {
-                // not a result: says nothing about the sweep
-            }
-        }
-        return latest;
+        return JobPartition.latest(lookups, Topics.SWEEP_RESULTS, sweepId, RESULTS, Duration.ofMinutes(1));
     }
 
     private void commit(ConsumerRecord<String, byte[]> record, List<SweepPlan.Trial> trials, Optional<SweepResult> outcome) {
