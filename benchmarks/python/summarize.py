@@ -1,17 +1,24 @@
 """The table benchmarks/run prints from its rounds: python3 summarize.py ROUNDS_FILE ROUNDS THREADS [GEMM_FLOPS].
 
 Each line of ROUNDS_FILE is one round of one workload: "workload ours_sps ours_threads ref_sps ref_one_sps
-[flops_per_sample]" (samples/s: ours, the reference on THREADS threads, the reference on one thread; the
-training step's matrix work per sample, ModelFlops). With GEMM_FLOPS (the machine's measured float32
+[flops_per_sample [ours_cpus ref_cpus]]" (samples/s: ours, the reference on THREADS threads, the reference
+on one thread; the training step's matrix work per sample, ModelFlops; the slower CPU's speed over the
+faster's just before our run and before the reference's, probes.py cpus). With GEMM_FLOPS (the machine's measured float32
 matrix-multiply rate) and flops_per_sample, a roofline column: our median's FLOP/s and its share of GEMM. Per workload: the
 medians, the ratio of record (each round's ours over the same round's reference at the reference's
 faster thread count) with its range, and each side's spread: the slowest round and p10 (the same as the
 slowest below ten rounds). A line after the table names every workload whose slowest round of ours is
 below the reference's slowest, and whether every workload's slowest round reaches the reference's median
-(issue 32's bar: ours' slowest round at or above the reference's median, in every round of every run).
+(issue 32's bar: ours' slowest round at or above the reference's median, in every round of every run),
+each with what the CPU probe saw before that round's runs; and how many runs of either side started with
+one CPU below SLOW_CPU of the other.
 """
 import statistics
 import sys
+
+# A probe below this (the slower CPU at under 80 % of the faster one's speed) is a slowed CPU: on a
+# quiet machine (2026-12-07, 07:25) 22 probes gave 0.83-0.99.
+SLOW_CPU = 0.8
 
 
 def p10(values):
@@ -43,10 +50,12 @@ def main(path, rounds, threads, gemm=None):
         chosen = threads if faster is ref_n else "1"
         ratios = [a / b for a, b in zip(ours, faster)]
         strict = [a / max(b, c) for a, b, c in zip(ours, ref_n, ref_1)]
+        slowest = mine[ours.index(min(ours))]
+        seen = (f"; CPUs {slowest[6]} before ours, {slowest[7]} before the reference" if len(slowest) > 7 else "")
         if min(ours) < min(faster):
-            below_slowest.append(f"{w} ({min(ours):.0f} < {min(faster):.0f})")
+            below_slowest.append(f"{w} ({min(ours):.0f} < {min(faster):.0f}{seen})")
         if min(ours) < statistics.median(faster):
-            below_median.append(f"{w} ({min(ours):.0f} < {statistics.median(faster):.0f})")
+            below_median.append(f"{w} ({min(ours):.0f} < {statistics.median(faster):.0f}{seen})")
         print(f"| {w} | {statistics.median(ours):.0f} [{used}] | {min(ours):.0f}, {p10(ours):.0f} "
               f"| {statistics.median(ref_n):.0f} | {statistics.median(ref_1):.0f} | {min(faster):.0f} "
               f"| **{statistics.median(ratios):.2f}x** ({min(ratios):.2f}-{max(ratios):.2f}) against {chosen} thread(s) "
@@ -62,6 +71,11 @@ def main(path, rounds, threads, gemm=None):
         print("Our slowest round is below the reference's median: " + ", ".join(below_median) + ".")
     else:
         print("Our slowest round is at or above the reference's median on every workload.")
+    probes = [float(v) for r in rows if len(r) > 7 for v in r[6:8]]
+    if probes:
+        slowed = sum(1 for v in probes if v < SLOW_CPU)
+        print(f"CPU probes before the {len(probes)} runs: the slower CPU at {min(probes):.2f}-{max(probes):.2f} of the"
+              f" faster's speed; {slowed} run(s) started with one CPU below {SLOW_CPU:.2f}.")
     print(f"\nAt most {threads} intra-op threads on both sides, one inter-op thread. Figure of record: each round's ours"
           " divided by the same round's reference at its faster thread count (the one with the higher median);"
           " last column: divided by the faster of the reference's two runs of each round, which also picks"

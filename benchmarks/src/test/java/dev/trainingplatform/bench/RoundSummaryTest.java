@@ -59,6 +59,20 @@ class RoundSummaryTest {
     }
 
     @Test
+    void aSlowRoundSaysWhatTheCpuProbeSawBeforeItAndTheRunsWithASlowedCpuAreCounted() throws Exception {
+        // Round 2 of ours started with one CPU at 0.55 of the other's speed; the reference's runs did not.
+        String out = summarize("regression 1700000 1 950000 1100000 9000 0.93 0.95\n"
+                + "regression 1016000 1 940000 1044000 9000 0.55 0.91\n"
+                + "regression 1660000 1 930000 1070000 9000 0.97 0.62\n");
+        assertThat(out).contains("Our slowest round is below the reference's median: regression (1016000 < 1070000;"
+                        + " CPUs 0.55 before ours, 0.91 before the reference).")
+                .contains("CPU probes before the 6 runs: the slower CPU at 0.55-0.97 of the faster's speed;"
+                        + " 2 run(s) started with one CPU below 0.80.");
+        // Rounds recorded without probes (before they were taken) print no such line.
+        assertThat(summarize("regression 1700000 1 950000 1100000 9000\n")).doesNotContain("CPU probes");
+    }
+
+    @Test
     void whenEverySlowestRoundIsAheadItSaysSo() throws Exception {
         String out = summarize("fashion-mnist 5000 2 3000 3500\nfashion-mnist 5200 2 3100 3400\nfashion-mnist 5100 2 2900 3600\n");
         // The reference's faster configuration here is one thread (median 3 500).
