@@ -97,36 +97,32 @@ public final class MachineDrift {
 
     /** Float32 multiply-add rate of one 1024 x 1024 product after another, for {@link #PROBE_NANOS}. */
     static double gemmRate(NDArray a, NDArray b) {
-        long n = 0;
-        long started = System.nanoTime();
-        long elapsed;
-        do {
-            try (NDManager scope = a.getManager().newSubManager()) {
-                NDArray c = a.matMul(b);
-                c.attach(scope);
-                c.getFloat(0, 0); // complete before the clock reads
-            }
-            n++;
-            elapsed = System.nanoTime() - started;
-        } while (elapsed < PROBE_NANOS);
-        return 2.0 * GEMM_N * GEMM_N * GEMM_N * n / (elapsed / 1e9);
+        return 2.0 * GEMM_N * GEMM_N * GEMM_N * callsPerSecond(() -> a.matMul(b));
     }
 
     /** Bytes read and written per second by ReLU over {@link #RELU_FLOATS} floats, for {@link #PROBE_NANOS}. */
     static double reluRate(NDArray x) {
+        return 2.0 * Float.BYTES * RELU_FLOATS * callsPerSecond(() -> x.getNDArrayInternal().relu());
+    }
+
+    /**
+     * Calls of {@code call} per second, one after another for {@link #PROBE_NANOS}; each result is read
+     * (so that it is complete before the clock reads) and freed before the next call.
+     */
+    private static double callsPerSecond(java.util.function.Supplier<NDArray> call) {
         long n = 0;
         long started = System.nanoTime();
         long elapsed;
         do {
-            try (NDManager scope = x.getManager().newSubManager()) {
-                NDArray y = x.getNDArrayInternal().relu();
-                y.attach(scope);
-                y.getFloat(0);
+            NDArray result = call.get();
+            try (NDManager scope = result.getManager().newSubManager()) {
+                result.attach(scope);
+                result.getFloat(new long[result.getShape().dimension()]); // its first element
             }
             n++;
             elapsed = System.nanoTime() - started;
         } while (elapsed < PROBE_NANOS);
-        return 2.0 * Float.BYTES * RELU_FLOATS * n / (elapsed / 1e9);
+        return n / (elapsed / 1e9);
     }
 
     private static double[] column(List<double[]> rows, int c) {
